@@ -1,0 +1,92 @@
+// npm run build: bundle src/ with esbuild into one ESM file, then make it a single executable with
+// Node's own SEA support (node --build-sea). Usage: node scripts/build.ts [--platform NAME ...]
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import * as esbuild from "esbuild";
+import { baseBinary, buildInfo, hostPlatform, PLATFORMS, ROOT } from "./lib.ts";
+
+const DIST = path.join(ROOT, "dist");
+const BUNDLE = path.join(DIST, "kubectl-guardian.mjs");
+
+/** yargs/cliui get a light string-width (see the stub); everything else keeps the real one. */
+const lightHelpWidth: esbuild.Plugin = {
+  name: "light-help-width",
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, (args) =>
+      /node_modules\/(yargs|cliui)\//.test(args.importer) ? { path: path.join(ROOT, "scripts/stubs/string-width.js") } : undefined,
+    );
+  },
+};
+
+/** Large JSON as a string for JSON.parse: V8 scans a string literal far faster than it parses an object literal. */
+const jsonAsString: esbuild.Plugin = {
+  name: "json-as-string",
+  setup(b) {
+    b.onLoad({ filter: /demo-snapshot\.json$/ }, async (args) => ({
+      contents: `export default JSON.parse(${JSON.stringify(await readFile(args.path, "utf8"))});`,
+      loader: "js",
+    }));
+  },
+};
+
+export async function bundle(): Promise<void> {
+  const info = buildInfo();
+  await esbuild.build({
+    entryPoints: [path.join(ROOT, "src/cli/main.ts")],
+    outfile: BUNDLE,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node26",
+    minify: true,
+    legalComments: "none",
+    jsx: "automatic",
+    alias: { "react-devtools-core": path.join(ROOT, "scripts/stubs/react-devtools-core.js") },
+    // Bundled CommonJS dependencies call require(); an ESM bundle has to provide it.
+    banner: { js: 'import{createRequire as __cr}from"node:module";const require=__cr(import.meta.url);' },
+    define: {
+      __GUARDIAN_VERSION__: JSON.stringify(info.version),
+      __GUARDIAN_COMMIT__: JSON.stringify(info.commit),
+      __GUARDIAN_BUILD_DATE__: JSON.stringify(info.date),
+      "process.env.NODE_ENV": '"production"',
+    },
+    plugins: [lightHelpWidth, jsonAsString],
+    logLevel: "warning",
+  });
+}
+
+/** Builds one platform's executable at `out`. Code cache only for the host: it is specific to the machine's V8 build. */
+export function sea(platform: string, out: string): void {
+  const config = path.join(path.dirname(out), `sea-${platform}.json`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(
+    config,
+    JSON.stringify({
+      main: BUNDLE,
+      mainFormat: "module",
+      executable: baseBinary(platform),
+      output: out,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: platform === hostPlatform(),
+    }),
+  );
+  rmSync(out, { force: true });
+  execFileSync(process.execPath, ["--build-sea", config], { stdio: ["ignore", "ignore", "inherit"] });
+  rmSync(config);
+  chmodSync(out, 0o755);
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { platform: { type: "string", multiple: true } } });
+  const platforms = values.platform ?? [hostPlatform()];
+  for (const p of platforms) if (!PLATFORMS[p]) throw new Error(`unknown platform ${p}; known: ${Object.keys(PLATFORMS).join(", ")}`);
+  await bundle();
+  for (const p of platforms) {
+    const out = p === hostPlatform() ? path.join(DIST, "kubectl-guardian") : path.join(DIST, p, PLATFORMS[p]?.exe as string);
+    sea(p, out);
+    console.log(`built ${path.relative(ROOT, out)} (${(statSync(out).size / 1e6).toFixed(1)} MB)`);
+  }
+}

@@ -1,0 +1,151 @@
+// Wire shapes of the kguardian broker (snake_case, nullable) and their normalisation.
+import * as z from "zod/mini";
+import type { BrokerPod, BrokerService, Labels, Protocol, ServicePort, TrafficRow } from "../model/types.ts";
+
+const str = z.nullable(z.string());
+// Naive UTC datetime as chrono serialises it; the fraction is left out when zero.
+const naiveTime = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/));
+
+export const PodTrafficWire = z.object({
+  uuid: z.string(),
+  pod_name: str,
+  pod_namespace: str,
+  pod_ip: str,
+  pod_port: str,
+  ip_protocol: str,
+  traffic_type: str,
+  traffic_in_out_ip: str,
+  traffic_in_out_port: str,
+  decision: str,
+  time_stamp: naiveTime,
+});
+export type PodTrafficWire = z.infer<typeof PodTrafficWire>;
+
+const labelMap = z.record(z.string(), z.string());
+
+export const PodDetailWire = z.object({
+  pod_name: z.string(),
+  pod_ip: z.string(),
+  pod_namespace: str,
+  pod_obj: z.nullable(z.unknown()),
+  time_stamp: naiveTime,
+  node_name: z.string(),
+  is_dead: z.boolean(),
+  pod_identity: z.optional(str),
+  workload_selector_labels: z.optional(z.nullable(z.unknown())),
+});
+export type PodDetailWire = z.infer<typeof PodDetailWire>;
+
+export const SvcDetailWire = z.object({
+  svc_ip: z.string(),
+  svc_name: str,
+  svc_namespace: str,
+  service_spec: z.nullable(z.unknown()),
+  time_stamp: naiveTime,
+});
+export type SvcDetailWire = z.infer<typeof SvcDetailWire>;
+
+// The parts of pod_obj / service_spec we read; anything else in them is ignored.
+const PodObj = z.object({
+  metadata: z.optional(
+    z.object({
+      labels: z.catch(z.optional(labelMap), undefined),
+      ownerReferences: z.catch(z.optional(z.array(z.object({ kind: z.string(), name: z.string() }))), undefined),
+    }),
+  ),
+  spec: z.catch(z.optional(z.object({ hostNetwork: z.catch(z.optional(z.boolean()), undefined) })), undefined),
+});
+
+const protocol = z.enum(["TCP", "UDP", "SCTP"]);
+const portNumber = z.int().check(z.minimum(1), z.maximum(65535));
+const SvcSpec = z.object({
+  spec: z.optional(
+    z.object({
+      selector: z.catch(z.optional(z.nullable(labelMap)), undefined),
+      ports: z.catch(
+        z.optional(
+          z.array(
+            z.object({
+              name: z.optional(z.string()),
+              port: portNumber,
+              targetPort: z.optional(z.union([portNumber, z.string().check(z.minLength(1))])),
+              protocol: z.optional(protocol),
+            }),
+          ),
+        ),
+        undefined,
+      ),
+    }),
+  ),
+});
+
+export function parseNaiveUtc(ts: string): number {
+  return Date.parse(`${ts}Z`);
+}
+
+export function normaliseTraffic(w: PodTrafficWire): TrafficRow {
+  return {
+    uuid: w.uuid,
+    podName: w.pod_name ?? "",
+    podNamespace: w.pod_namespace ?? "",
+    podIp: w.pod_ip ?? "",
+    podPort: w.pod_port ?? "",
+    protocol: w.ip_protocol ?? "",
+    trafficType: w.traffic_type ?? "",
+    peerIp: w.traffic_in_out_ip ?? "",
+    peerPort: w.traffic_in_out_port ?? "",
+    decision: w.decision ?? "",
+    time: parseNaiveUtc(w.time_stamp),
+  };
+}
+
+export function normalisePod(w: PodDetailWire): BrokerPod {
+  const obj = PodObj.safeParse(w.pod_obj ?? {});
+  const meta = obj.success ? obj.data.metadata : undefined;
+  return {
+    name: w.pod_name,
+    namespace: w.pod_namespace ?? "",
+    ip: w.pod_ip,
+    labels: meta?.labels ?? {},
+    ownerReferences: meta?.ownerReferences ?? [],
+    nodeName: w.node_name,
+    hostNetwork: (obj.success && obj.data.spec?.hostNetwork) === true,
+    isDead: w.is_dead,
+    time: parseNaiveUtc(w.time_stamp),
+  };
+}
+
+export function normaliseService(w: SvcDetailWire): BrokerService {
+  const spec = SvcSpec.safeParse(w.service_spec ?? {});
+  const s = spec.success ? spec.data.spec : undefined;
+  const selector: Labels | null = s?.selector && Object.keys(s.selector).length > 0 ? s.selector : null;
+  const ports: ServicePort[] = (s?.ports ?? []).map((p) => ({
+    ...(p.name ? { name: p.name } : {}),
+    port: p.port,
+    targetPort: p.targetPort ?? p.port,
+    protocol: (p.protocol ?? "TCP") as Protocol,
+  }));
+  return { ip: w.svc_ip, name: w.svc_name ?? "", namespace: w.svc_namespace ?? "", selector, ports };
+}
+
+export interface Parsed<T> {
+  items: T[];
+  malformed: number;
+}
+
+/** Validates each element; malformed elements are counted, not fatal. A non-array body is the caller's error. */
+export function parseEach<W, T>(schema: z.ZodMiniType<W>, body: unknown[], normalise: (w: W) => T): Parsed<T> {
+  const items: T[] = [];
+  let malformed = 0;
+  for (const el of body) {
+    const r = schema.safeParse(el);
+    if (r.success && !Number.isNaN(parseTime(el))) items.push(normalise(r.data));
+    else malformed++;
+  }
+  return { items, malformed };
+}
+
+function parseTime(el: unknown): number {
+  const ts = (el as { time_stamp?: unknown }).time_stamp;
+  return typeof ts === "string" ? parseNaiveUtc(ts) : Number.NaN;
+}

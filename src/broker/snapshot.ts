@@ -1,0 +1,86 @@
+// Versioned snapshot: the broker's raw answers plus the cluster inventory used for a run.
+import * as z from "zod/mini";
+import type { Inventory, TrafficData } from "../model/types.ts";
+import { normalisePod, normaliseService, normaliseTraffic, PodDetailWire, PodTrafficWire, parseEach, SvcDetailWire } from "./schema.ts";
+
+export const SNAPSHOT_API_VERSION = "guardian.kubectl.io/v1alpha1";
+export const SNAPSHOT_KIND = "TrafficSnapshot";
+
+const protocol = z.enum(["TCP", "UDP", "SCTP"]);
+const labels = z.record(z.string(), z.string());
+const port = z.int().check(z.minimum(1), z.maximum(65535));
+const containerPort = z.object({ name: z.optional(z.string()), port, protocol });
+
+export const InventorySchema = z.object({
+  namespaces: z.array(z.object({ name: z.string(), labels })),
+  nodes: z.array(z.object({ name: z.string(), addresses: z.array(z.object({ type: z.string(), address: z.string() })) })),
+  workloads: z.array(z.object({ kind: z.string(), name: z.string(), namespace: z.string(), selector: z.nullable(labels) })),
+  pods: z.array(
+    z.object({
+      name: z.string(),
+      namespace: z.string(),
+      ips: z.array(z.string()),
+      labels,
+      nodeName: z.optional(z.string()),
+      hostNetwork: z.boolean(),
+      owner: z.optional(z.object({ kind: z.string(), name: z.string() })),
+      containerPorts: z.array(containerPort),
+      ready: z.boolean(),
+      createdAt: z.optional(z.string()),
+    }),
+  ),
+  services: z.array(
+    z.object({
+      name: z.string(),
+      namespace: z.string(),
+      clusterIPs: z.array(z.string()),
+      selector: z.nullable(labels),
+      ports: z.array(
+        z.object({ name: z.optional(z.string()), port, targetPort: z.union([port, z.string().check(z.minLength(1))]), protocol }),
+      ),
+      endpoints: z.optional(z.object({ ips: z.array(z.string()), ports: z.array(containerPort) })),
+    }),
+  ),
+}) satisfies z.ZodMiniType<Inventory>;
+
+export const SnapshotSchema = z.object({
+  apiVersion: z.literal(SNAPSHOT_API_VERSION),
+  kind: z.literal(SNAPSHOT_KIND),
+  metadata: z.object({ createdAt: z.string(), context: z.optional(z.string()) }),
+  broker: z.object({ pods: z.array(z.unknown()), services: z.array(z.unknown()), traffic: z.array(z.unknown()) }),
+  inventory: InventorySchema,
+});
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+export interface LoadedSnapshot {
+  createdAt: number;
+  context?: string;
+  data: TrafficData;
+  inventory: Inventory;
+  malformed: { traffic: number; pods: number; services: number };
+}
+
+export class SnapshotError extends Error {}
+
+/** Parses a snapshot document; throws SnapshotError naming the first problem. */
+export function parseSnapshot(doc: unknown, source: string): LoadedSnapshot {
+  const r = SnapshotSchema.safeParse(doc);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue?.path.length ? issue.path.join(".") : "(root)";
+    throw new SnapshotError(`${source} is not a ${SNAPSHOT_KIND} ${SNAPSHOT_API_VERSION}: ${where}: ${issue?.message}`);
+  }
+  const s = r.data;
+  const traffic = parseEach(PodTrafficWire, s.broker.traffic, normaliseTraffic);
+  const pods = parseEach(PodDetailWire, s.broker.pods, normalisePod);
+  const services = parseEach(SvcDetailWire, s.broker.services, normaliseService);
+  const createdAt = Date.parse(s.metadata.createdAt);
+  if (Number.isNaN(createdAt)) throw new SnapshotError(`${source}: metadata.createdAt is not a timestamp`);
+  return {
+    createdAt,
+    ...(s.metadata.context ? { context: s.metadata.context } : {}),
+    data: { pods: pods.items, services: services.items, rows: traffic.items },
+    inventory: s.inventory,
+    malformed: { traffic: traffic.malformed, pods: pods.malformed, services: services.malformed },
+  };
+}

@@ -1,0 +1,166 @@
+// The yargs command tree. Flags and their parsing only: handlers hand typed options to the run steps.
+import yargs, { type Argv } from "yargs";
+import { CliError, EXIT, UsageError } from "./errors.ts";
+import type { Io } from "./io.ts";
+import { BUILD_DATE, COMMIT, VERSION } from "./version.ts";
+
+export const GEN_EXAMPLES: [string, string][] = [
+  ["kubectl guardian gen networkpolicy my-app -n production", "policy for the workload of pod my-app, written to ./network-policies/"],
+  ["kubectl guardian gen netpol my-app -n prod --output-dir ./policies", "the same with the netpol alias and another directory"],
+  ["kubectl guardian gen netpol --all -n staging", "one policy per workload of namespace staging"],
+  ["kubectl guardian gen netpol -A --output-dir ./cluster-policies", "every workload of every namespace"],
+  ["kubectl guardian gen netpol my-app -n production --type cilium", "CiliumNetworkPolicy instead of NetworkPolicy"],
+  ['kubectl guardian gen netpol my-app -n prod --output-dir ""', "YAML on stdout only, e.g. to pipe into kubectl apply -f -"],
+  ["kubectl guardian gen netpol --all -n production --apply", "apply after a server-side dry run"],
+  ["kubectl guardian gen netpol --all -A --demo", "try it on the bundled demo data, no cluster needed"],
+];
+
+export interface GenFlags {
+  pod?: string;
+  namespace?: string;
+  all: boolean;
+  allNamespaces: boolean;
+  type: string;
+  outputDir: string;
+  dryRun: string;
+  apply: boolean;
+  brokerUrl?: string;
+  brokerToken?: string;
+  brokerNamespace?: string;
+  brokerService?: string;
+  context?: string;
+  kubeconfig?: string;
+  nonInteractive: boolean;
+  demo: boolean;
+  fromSnapshot?: string;
+  allowDns: boolean;
+  minFlows: number;
+  policyTypes: string[];
+  defaultDeny: boolean;
+  includeDropped: boolean;
+  since?: string;
+  force: boolean;
+  color: string;
+}
+
+const GEN_HELP = "kubectl guardian gen networkpolicy";
+
+function genBuilder(y: Argv): Argv<GenFlags> {
+  return y
+    .positional("pod", { type: "string", describe: "Pod (or workload) to generate a policy for" })
+    .options({
+      namespace: { alias: "n", type: "string", describe: "Namespace (default: the context's namespace)" },
+      all: { alias: "a", type: "boolean", default: false, describe: "Every workload of the namespace" },
+      "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every workload of every namespace" },
+      type: { alias: "t", type: "string", default: "kubernetes", choices: ["kubernetes", "k8s", "cilium"], describe: "Policy kind" },
+      "output-dir": { type: "string", default: "network-policies", describe: 'Directory for YAML files; "" prints to stdout' },
+      "dry-run": {
+        type: "string",
+        default: "true",
+        describe: "true|client: only write files; server: also validate on the API server; false: see --apply",
+      },
+      apply: { type: "boolean", default: false, describe: "Apply to the cluster after a server-side dry run" },
+      "broker-url": { type: "string", describe: "kguardian broker URL; skips the port-forward (env GUARDIAN_BROKER_URL)" },
+      "broker-token": { type: "string", describe: "Bearer token for an auth-enabled broker (env BROKER_AUTH_TOKEN)" },
+      "broker-namespace": { type: "string", describe: "Namespace of the broker Service (env KUBE_GUARDIAN_NAMESPACE, default kguardian)" },
+      "broker-service": { type: "string", describe: "Name of the broker Service (default: found by label)" },
+      context: { type: "string", describe: "Kubeconfig context to use" },
+      kubeconfig: { type: "string", describe: "Path to the kubeconfig file" },
+      "non-interactive": { type: "boolean", default: false, describe: "Never prompt (automatic without a TTY or when CI is set)" },
+      demo: { type: "boolean", default: false, describe: "Use the traffic data bundled in the binary" },
+      "from-snapshot": { type: "string", describe: "Generate from a snapshot file instead of the cluster" },
+      "allow-dns": { type: "boolean", default: true, describe: "Always allow egress to the cluster DNS (UDP and TCP)" },
+      "min-flows": { type: "number", default: 1, describe: "Drop rules seen fewer times (reported)" },
+      "policy-types": { type: "string", array: true, default: ["Ingress", "Egress"], describe: "Directions to restrict" },
+      "default-deny": { type: "boolean", default: false, describe: "Also emit a default-deny policy per namespace" },
+      "include-dropped": { type: "boolean", default: false, describe: "Turn kernel-dropped flows into candidate rules" },
+      since: { type: "string", describe: "Only traffic newer than this (e.g. 30m, 2h, 7d)" },
+      force: { type: "boolean", default: false, describe: "Overwrite files the tool did not write" },
+      color: { type: "string", default: "auto", choices: ["auto", "always", "never"], describe: "Colour on stderr" },
+    })
+    .example(GEN_EXAMPLES) as unknown as Argv<GenFlags>;
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const fail = (e: unknown) => {
+    if (e instanceof CliError) {
+      io.stderr.write(`error: ${e.message}\n`);
+      if (e.hint) io.stderr.write(`${e.hint}\n`);
+      exitCode = e.exitCode;
+      return;
+    }
+    const err = e as Error;
+    io.stderr.write(`error: ${err?.message ?? String(e)}\n`);
+    if (io.env.GUARDIAN_DEBUG) io.stderr.write(`${err?.stack}\n`);
+    exitCode = EXIT.error;
+  };
+
+  const parser = yargs(argv)
+    .scriptName("kubectl guardian")
+    .locale("en")
+    .usage("kubectl guardian: least-privilege network policies from observed traffic (kguardian)\n\nUsage: $0 <command> [flags]")
+    .command(
+      ["gen <kind> [pod]", "generate"],
+      "Generate policies from observed traffic",
+      (y) =>
+        genBuilder(
+          y.positional("kind", {
+            choices: ["networkpolicy", "netpol"],
+            describe: "What to generate (networkpolicy, alias netpol)",
+          }),
+        ),
+      async (args) => {
+        const { runGen } = await import("./gen.ts");
+        exitCode = await runGen(args as unknown as GenFlags, io);
+      },
+    )
+    .command(
+      "version",
+      "Print the version, commit and build date",
+      (y) => y.option("output", { alias: "o", type: "string", choices: ["text", "json"], default: "text" }),
+      (args) => {
+        const info = { version: VERSION, commit: COMMIT, buildDate: BUILD_DATE };
+        io.stdout.write(
+          args.output === "json" ? `${JSON.stringify(info)}\n` : `kubectl-guardian ${VERSION} (commit ${COMMIT}, built ${BUILD_DATE})\n`,
+        );
+      },
+    )
+    .command(
+      "completion <shell>",
+      "Print a shell completion script (bash or zsh)",
+      (y) => y.positional("shell", { choices: ["bash", "zsh"], describe: "Shell" }),
+      async (args) => {
+        const { completionScript } = await import("./completion.ts");
+        io.stdout.write(completionScript(args.shell as "bash" | "zsh"));
+      },
+    )
+    .completion("__completion-script", false)
+    .example([
+      ["kubectl guardian gen netpol my-app -n production", "policy for one workload"],
+      ["kubectl guardian gen netpol --all -A --demo", "try it on bundled demo data"],
+      ["kubectl guardian version", "print version information"],
+    ])
+    .demandCommand(1, "a command is required: gen, version or completion")
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias("h", "help")
+    .version(false)
+    .wrap(Math.min(120, io.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg ?? "invalid command line", argv[0] === "gen" ? GEN_HELP : "kubectl guardian");
+    })
+    .exitProcess(false)
+    .showHelpOnFail(false);
+
+  try {
+    await parser.parseAsync(argv, {}, (err, _argv, output) => {
+      if (output && !err) io.stdout.write(`${output}\n`);
+    });
+  } catch (e) {
+    fail(e);
+  }
+  return exitCode;
+}

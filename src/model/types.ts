@@ -1,0 +1,197 @@
+// Plain data shared by every stage. No behaviour lives here.
+
+export type Protocol = "TCP" | "UDP" | "SCTP";
+export type Direction = "ingress" | "egress";
+export type Labels = Record<string, string>;
+
+/** A controller (or a bare pod) that owns pods; policies target workloads, not replicas. */
+export interface WorkloadRef {
+  kind: string;
+  name: string;
+  namespace: string;
+}
+
+export interface ContainerPort {
+  name?: string;
+  port: number;
+  protocol: Protocol;
+}
+
+// ---- Cluster inventory (from the API server, or a snapshot) ----
+
+export interface InventoryNamespace {
+  name: string;
+  labels: Labels;
+}
+
+export interface InventoryNode {
+  name: string;
+  addresses: { type: string; address: string }[];
+}
+
+export interface InventoryWorkload {
+  kind: string;
+  name: string;
+  namespace: string;
+  /** spec.selector.matchLabels; null when the controller has none usable (matchExpressions, bare pod). */
+  selector: Labels | null;
+}
+
+export interface InventoryPod {
+  name: string;
+  namespace: string;
+  ips: string[];
+  labels: Labels;
+  nodeName?: string;
+  hostNetwork: boolean;
+  /** Top of the owner chain; absent for a bare pod. */
+  owner?: { kind: string; name: string };
+  containerPorts: ContainerPort[];
+  ready: boolean;
+  createdAt?: string;
+}
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort: number | string;
+  protocol: Protocol;
+}
+
+export interface InventoryService {
+  name: string;
+  namespace: string;
+  clusterIPs: string[];
+  /** null for a Service without selector (manual endpoints). */
+  selector: Labels | null;
+  ports: ServicePort[];
+  /** Endpoint addresses and ports, when known (EndpointSlices or Endpoints). */
+  endpoints?: { ips: string[]; ports: ContainerPort[] };
+}
+
+export interface Inventory {
+  namespaces: InventoryNamespace[];
+  nodes: InventoryNode[];
+  workloads: InventoryWorkload[];
+  pods: InventoryPod[];
+  services: InventoryService[];
+}
+
+// ---- Broker data, normalised (see src/broker/schema.ts for the wire shapes) ----
+
+export interface TrafficRow {
+  uuid: string;
+  podName: string;
+  podNamespace: string;
+  podIp: string;
+  podPort: string;
+  protocol: string;
+  trafficType: string;
+  peerIp: string;
+  peerPort: string;
+  decision: string;
+  /** Milliseconds since the epoch, UTC. */
+  time: number;
+}
+
+export interface BrokerPod {
+  name: string;
+  namespace: string;
+  ip: string;
+  labels: Labels;
+  ownerReferences: { kind: string; name: string }[];
+  nodeName: string;
+  hostNetwork: boolean;
+  isDead: boolean;
+  /** When the broker recorded this pod (ms since epoch). */
+  time: number;
+}
+
+export interface BrokerService {
+  ip: string;
+  name: string;
+  namespace: string;
+  selector: Labels | null;
+  ports: ServicePort[];
+}
+
+export interface TrafficData {
+  pods: BrokerPod[];
+  services: BrokerService[];
+  rows: TrafficRow[];
+}
+
+// ---- Resolution results ----
+
+export type Peer =
+  | { kind: "workload"; workload: WorkloadRef; selector: Labels; role?: "dns" }
+  | { kind: "apiserver"; cidrs: string[] }
+  | { kind: "node"; cidr: string; node: string }
+  | { kind: "external"; cidr: string };
+
+export interface PortProto {
+  port: number;
+  protocol: Protocol;
+}
+
+export interface Evidence {
+  flows: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** Local pod names that observed the flows (sorted, capped by the renderer). */
+  pods: string[];
+}
+
+/** One resolved, allowed connection between two endpoints on one port. */
+export interface Connection {
+  src: Peer;
+  dst: Peer;
+  port: PortProto;
+  evidence: Evidence;
+}
+
+export interface Rule {
+  /** Stable across runs for the same target, direction, peer and ports. */
+  id: string;
+  direction: Direction;
+  peer: Peer;
+  ports: PortProto[];
+  evidence: Evidence;
+  /** Added by policy (e.g. DNS), not observed. */
+  synthetic?: "dns";
+}
+
+export interface WorkloadPolicy {
+  workload: WorkloadRef;
+  selector: Labels;
+  ingress: Rule[];
+  egress: Rule[];
+  policyTypes: ("Ingress" | "Egress")[];
+}
+
+export type SkipReason =
+  | "dropped"
+  | "invalid-port"
+  | "loopback"
+  | "self"
+  | "unknown-protocol"
+  | "unknown-direction"
+  | "missing-field"
+  | "unresolved-local"
+  | "before-since"
+  | "unlabeled-peer"
+  | "below-min-flows";
+
+export interface Warning {
+  code: string;
+  message: string;
+}
+
+export interface PolicySet {
+  policies: WorkloadPolicy[];
+  /** Namespaces that get a default-deny policy (--default-deny). */
+  defaultDeny: string[];
+  skipped: Partial<Record<SkipReason, number>>;
+  warnings: Warning[];
+  stats: { rows: number; workloads: number; rules: number; pods: number };
+}

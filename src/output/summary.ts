@@ -1,0 +1,34 @@
+// The run summary on stderr: counts first, so a user sees that nothing was silently dropped.
+import type { BuildResult } from "../policy/rules.ts";
+import type { WriteReport } from "./files.ts";
+
+export interface Paint {
+  warn: (s: string) => string;
+  bold: (s: string) => string;
+}
+
+export const plain: Paint = { warn: (s) => s, bold: (s) => s };
+export const ansi: Paint = { warn: (s) => `\x1b[33m${s}\x1b[0m`, bold: (s) => `\x1b[1m${s}\x1b[0m` };
+
+export function summaryLines(r: BuildResult, objects: number, kind: string, paint: Paint, write?: WriteReport): string[] {
+  const lines: string[] = [];
+  for (const w of r.warnings) lines.push(paint.warn(`warning: ${w.message}`));
+  for (const f of r.failed) lines.push(paint.warn(`warning: ${f.message}`));
+  const skipped = Object.entries(r.skipped)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, n]) => `${n} ${k}`);
+  lines.push(
+    paint.bold(
+      `${objects} ${kind}${objects === 1 ? "" : "s"}, ${r.stats.rules} rules for ${r.stats.workloads} workload${r.stats.workloads === 1 ? "" : "s"} from ${r.stats.rows} traffic rows` +
+        (skipped.length ? ` (rows not used as evidence: ${skipped.join(", ")})` : ""),
+    ),
+  );
+  if (write) {
+    for (const f of write.written) lines.push(`wrote ${f}`);
+    if (write.unchanged.length) lines.push(`${write.unchanged.length} file(s) unchanged`);
+    for (const f of write.refused) lines.push(paint.warn(`error: not writing ${f.file}: ${f.reason}`));
+  }
+  if (r.failed.length) lines.push(paint.warn(`${r.failed.length} workload(s) got no policy; see the warnings above`));
+  return lines;
+}

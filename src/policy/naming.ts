@@ -1,0 +1,38 @@
+import { createHash } from "node:crypto";
+import type { WorkloadRef } from "../model/types.ts";
+
+export const MANAGED_BY = { "app.kubernetes.io/managed-by": "kubectl-guardian" } as const;
+export const ANNOTATION_PREFIX = "guardian.kubectl.io";
+const SUFFIX = "-guardian";
+
+const shortHash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 8);
+
+/** Shortens to `max` characters, keeping uniqueness with a hash of the full text. */
+export function shorten(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const h = shortHash(s);
+  return `${s.slice(0, max - h.length - 1).replace(/[-.]+$/, "")}-${h}`;
+}
+
+/** Policy name `<workload>-guardian`, within the 253-character object name limit. */
+export function policyName(w: WorkloadRef): string {
+  return `${shorten(w.name, 253 - SUFFIX.length)}${SUFFIX}`;
+}
+
+/** A label value (63 characters, alphanumeric at both ends). */
+export function labelValue(s: string): string {
+  return shorten(s, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+}
+
+/** A file name part: lowercase DNS-1123 characters only, never a path. */
+export function fileSafe(s: string): string {
+  const clean = s
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, "-")
+    .replace(/^[.-]+/, "");
+  return shorten(clean || "unnamed", 100);
+}
+
+export function policyFileName(namespace: string, workload: string, kind: "networkpolicy" | "ciliumnetworkpolicy"): string {
+  return `${fileSafe(namespace)}-${fileSafe(workload)}-${kind}.yaml`;
+}

@@ -1,0 +1,68 @@
+// resolve → rules → rendered objects, as one pure call. The CLI does the I/O around it.
+import type { Inventory, TrafficData, WorkloadRef } from "../model/types.ts";
+import { buildIndex, type ClusterIndex, workloadKey } from "../resolve/cluster-index.ts";
+import { resolveTraffic } from "../resolve/resolve.ts";
+import { renderDefaultDeny, renderNetworkPolicy } from "./networkpolicy.ts";
+import type { RenderedObject } from "./render.ts";
+import { type BuildResult, buildPolicies } from "./rules.ts";
+
+export type Scope = { kind: "pod"; namespace: string; name: string } | { kind: "namespace"; namespace: string } | { kind: "all" };
+
+export interface GenerateOptions {
+  scope: Scope;
+  type: "kubernetes" | "cilium";
+  allowDns: boolean;
+  minFlows: number;
+  policyTypes: ("Ingress" | "Egress")[];
+  defaultDeny: boolean;
+  includeDropped: boolean;
+  /** Only rows at or after this time (ms) count. */
+  since?: number;
+  generator: string;
+}
+
+export interface GenerateResult {
+  result: BuildResult;
+  objects: RenderedObject[];
+  index: ClusterIndex;
+}
+
+export class ScopeError extends Error {}
+
+/** Workloads in scope. A name that is not a pod may name a workload, as users think in workloads. */
+export function selectTargets(index: ClusterIndex, scope: Scope): WorkloadRef[] {
+  const live = [...index.podsByName.values()].filter((p) => p.live);
+  if (scope.kind === "pod") {
+    const pod = index.podsByName.get(`${scope.namespace}/${scope.name}`);
+    if (pod) return [pod.workload];
+    const byWorkload = live.filter((p) => p.namespace === scope.namespace && p.workload.name === scope.name);
+    if (byWorkload[0]) return [byWorkload[0].workload];
+    throw new ScopeError(`pod or workload "${scope.name}" not found in namespace "${scope.namespace}"`);
+  }
+  const inScope = live.filter((p) => scope.kind === "all" || p.namespace === scope.namespace);
+  if (inScope.length === 0 && scope.kind === "namespace") throw new ScopeError(`no pods found in namespace "${scope.namespace}"`);
+  return [...new Map(inScope.map((p) => [workloadKey(p.workload), p.workload])).values()];
+}
+
+export function generate(inventory: Inventory, data: TrafficData, opts: GenerateOptions): GenerateResult {
+  const index = buildIndex(inventory, data);
+  const targets = selectTargets(index, opts.scope);
+  const resolved = resolveTraffic(index, data, {
+    ...(opts.since !== undefined ? { since: opts.since } : {}),
+    includeDropped: opts.includeDropped,
+  });
+  const result = buildPolicies(index, resolved, {
+    targets,
+    allowDns: opts.allowDns,
+    minFlows: opts.minFlows,
+    policyTypes: opts.policyTypes,
+    defaultDeny: opts.defaultDeny,
+  });
+  const ctx = { generator: opts.generator };
+  if (opts.type === "cilium") throw new ScopeError("--type cilium is not yet supported");
+  const objects = [
+    ...result.defaultDeny.map((ns) => renderDefaultDeny(ns, ctx)),
+    ...result.policies.map((p) => renderNetworkPolicy(p, ctx)),
+  ];
+  return { result, objects, index };
+}

@@ -1,0 +1,60 @@
+// Shared shape of a rendered policy: a typed object plus the comments that carry its evidence.
+import type { Evidence, Rule, WorkloadPolicy } from "../model/types.ts";
+import { describePeer } from "./rules.ts";
+
+export type YamlPath = (string | number)[];
+
+export interface RenderedObject {
+  fileName: string;
+  /** Plain Kubernetes object, keys in kubectl's conventional order. */
+  object: Record<string, unknown>;
+  header: string;
+  comments: { path: YamlPath; comment: string }[];
+  /** The rules this object carries, by id (for review and reports). */
+  ruleIds: string[];
+}
+
+export interface RenderContext {
+  generator: string;
+}
+
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+const MAX_PODS = 3;
+export function evidenceComment(rule: Rule): string {
+  if (rule.synthetic === "dns") return `${rule.id}: DNS, added by --allow-dns (no lookup observed)`;
+  const e = rule.evidence;
+  const pods = e.pods.slice(0, MAX_PODS).join(", ") + (e.pods.length > MAX_PODS ? ` +${e.pods.length - MAX_PODS} more` : "");
+  return `${rule.id}: ${describePeer(rule.peer)}; ${e.flows} flow${e.flows === 1 ? "" : "s"}, ${isoSeconds(e.firstSeen)} .. ${isoSeconds(e.lastSeen)}; seen by ${pods}`;
+}
+
+export function policyEvidence(p: WorkloadPolicy): Evidence | null {
+  const observed = [...p.ingress, ...p.egress].filter((r) => !r.synthetic);
+  if (observed.length === 0) return null;
+  return {
+    flows: observed.reduce((n, r) => n + r.evidence.flows, 0),
+    firstSeen: Math.min(...observed.map((r) => r.evidence.firstSeen)),
+    lastSeen: Math.max(...observed.map((r) => r.evidence.lastSeen)),
+    pods: [],
+  };
+}
+
+/** Groups rules with identical port sets, keeping the first rule's position. */
+export function groupByPorts(rules: Rule[]): Rule[][] {
+  const groups = new Map<string, Rule[]>();
+  for (const r of rules) {
+    const k = r.ports.map((p) => `${p.port}/${p.protocol}`).join(",");
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  return [...groups.values()];
+}
+
+export function sortedLabels(l: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(l).sort()) out[k] = l[k] as string;
+  return out;
+}

@@ -1,0 +1,183 @@
+// Lookup tables over the inventory and the broker's pod/service history, built once per run.
+import type { BrokerPod, ContainerPort, Inventory, InventoryService, Labels, TrafficData, WorkloadRef } from "../model/types.ts";
+import { hostCidr, parseIp } from "./ip.ts";
+import { isEmpty, matches, stableLabels } from "./labels.ts";
+
+/** A pod as far as resolution cares, valid from `since` (ms) until a later holder of its IP. */
+export interface PodIdentity {
+  name: string;
+  namespace: string;
+  workload: WorkloadRef;
+  /** The selector a policy uses for this pod's workload; null when it has no usable labels. */
+  selector: Labels | null;
+  labels: Labels;
+  hostNetwork: boolean;
+  nodeName?: string;
+  containerPorts: ContainerPort[];
+  since: number;
+  live: boolean;
+}
+
+export interface ClusterIndex {
+  podsByName: Map<string, PodIdentity>;
+  /** All holders of an IP, oldest first. */
+  podsByIp: Map<string, PodIdentity[]>;
+  servicesByIp: Map<string, InventoryService>;
+  nodesByIp: Map<string, string>;
+  apiServer: { clusterIPs: Set<string>; endpointIps: Set<string>; cidrs: string[]; ports: ContainerPort[] } | null;
+  dns: InventoryService | null;
+  /** Live pods per workload key, for selector checks and named ports. */
+  podsByWorkload: Map<string, PodIdentity[]>;
+  workloadSelectors: Map<string, Labels | null>;
+}
+
+export const workloadKey = (w: WorkloadRef): string => `${w.namespace}/${w.kind}/${w.name}`;
+const podKey = (ns: string, name: string): string => `${ns}/${name}`;
+
+// Kinds whose spec.selector is stable across rollouts.
+const SELECTOR_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"]);
+
+/** Owner of a pod known only to the broker: a ReplicaSet named <deploy>-<pod-template-hash> belongs to <deploy>. */
+function ownerFromBroker(p: BrokerPod): { kind: string; name: string } | undefined {
+  const ref = p.ownerReferences[0];
+  if (!ref) return undefined;
+  const hash = p.labels["pod-template-hash"];
+  if (ref.kind === "ReplicaSet" && hash && ref.name.endsWith(`-${hash}`)) {
+    return { kind: "Deployment", name: ref.name.slice(0, -hash.length - 1) };
+  }
+  return { kind: ref.kind, name: ref.name };
+}
+
+function findDns(services: InventoryService[]): InventoryService | null {
+  const byName = (ns: string, name: string) => services.find((s) => s.namespace === ns && s.name === name);
+  return (
+    byName("kube-system", "kube-dns") ??
+    byName("openshift-dns", "dns-default") ??
+    services.find((s) => s.selector?.["k8s-app"] === "kube-dns") ??
+    null
+  );
+}
+
+export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
+  const workloadSelectors = new Map<string, Labels | null>();
+  for (const w of inv.workloads) workloadSelectors.set(workloadKey(w), w.selector);
+
+  const identity = (
+    name: string,
+    namespace: string,
+    labels: Labels,
+    owner: { kind: string; name: string } | undefined,
+    rest: Pick<PodIdentity, "hostNetwork" | "nodeName" | "containerPorts" | "since" | "live">,
+  ): PodIdentity => {
+    const workload: WorkloadRef = owner ? { kind: owner.kind, name: owner.name, namespace } : { kind: "Pod", name, namespace };
+    const own = workloadSelectors.get(workloadKey(workload));
+    const stable = stableLabels(labels, workload.kind);
+    const selector = own && SELECTOR_KINDS.has(workload.kind) && !isEmpty(own) ? own : isEmpty(stable) ? null : stable;
+    return { name, namespace, workload, selector, labels, ...rest };
+  };
+
+  const podsByName = new Map<string, PodIdentity>();
+  const podsByIp = new Map<string, PodIdentity[]>();
+  const addIp = (ip: string, id: PodIdentity) => {
+    const p = parseIp(ip);
+    if (!p) return;
+    const list = podsByIp.get(p.text) ?? [];
+    list.push(id);
+    podsByIp.set(p.text, list);
+  };
+
+  for (const p of inv.pods) {
+    const since = p.createdAt ? Date.parse(p.createdAt) : 0;
+    const id = identity(p.name, p.namespace, p.labels, p.owner, {
+      hostNetwork: p.hostNetwork,
+      ...(p.nodeName ? { nodeName: p.nodeName } : {}),
+      containerPorts: p.containerPorts,
+      since: Number.isNaN(since) ? 0 : since,
+      live: true,
+    });
+    podsByName.set(podKey(p.namespace, p.name), id);
+    for (const ip of p.ips) addIp(ip, id);
+  }
+  for (const p of data.pods) {
+    const key = podKey(p.namespace, p.name);
+    const live = podsByName.get(key);
+    if (live) {
+      // The broker may remember an older IP of a live pod.
+      if (!podsByIp.get(parseIp(p.ip)?.text ?? "")?.includes(live)) addIp(p.ip, { ...live, since: p.time });
+      continue;
+    }
+    const id = identity(p.name, p.namespace, p.labels, ownerFromBroker(p), {
+      hostNetwork: p.hostNetwork,
+      nodeName: p.nodeName,
+      containerPorts: [],
+      since: p.time,
+      // Without an inventory (broker-only data) the broker's own liveness is the best we have.
+      live: inv.pods.length === 0 && !p.isDead,
+    });
+    podsByName.set(key, id);
+    addIp(p.ip, id);
+  }
+  for (const list of podsByIp.values()) list.sort((a, b) => a.since - b.since || (a.live ? 1 : 0) - (b.live ? 1 : 0));
+
+  const podsByWorkload = new Map<string, PodIdentity[]>();
+  for (const id of podsByName.values()) {
+    if (!id.live) continue;
+    const k = workloadKey(id.workload);
+    const list = podsByWorkload.get(k) ?? [];
+    list.push(id);
+    podsByWorkload.set(k, list);
+  }
+
+  const services: InventoryService[] = [...inv.services];
+  const known = new Set(services.flatMap((s) => s.clusterIPs.map((ip) => parseIp(ip)?.text)));
+  for (const s of data.services) {
+    const ip = parseIp(s.ip)?.text;
+    if (!ip || known.has(ip)) continue;
+    services.push({ name: s.name, namespace: s.namespace, clusterIPs: [ip], selector: s.selector, ports: s.ports });
+  }
+  const servicesByIp = new Map<string, InventoryService>();
+  for (const s of services)
+    for (const ip of s.clusterIPs) {
+      const p = parseIp(ip);
+      if (p) servicesByIp.set(p.text, s);
+    }
+
+  const nodesByIp = new Map<string, string>();
+  for (const n of inv.nodes)
+    for (const a of n.addresses) {
+      const p = parseIp(a.address);
+      if (p && (a.type === "InternalIP" || a.type === "ExternalIP")) nodesByIp.set(p.text, n.name);
+    }
+
+  const kube = services.find((s) => s.namespace === "default" && s.name === "kubernetes");
+  let apiServer: ClusterIndex["apiServer"] = null;
+  if (kube) {
+    const eps = (kube.endpoints?.ips ?? []).map(parseIp).filter((p) => p !== null);
+    apiServer = {
+      clusterIPs: new Set(kube.clusterIPs.map((ip) => parseIp(ip)?.text ?? ip)),
+      endpointIps: new Set(eps.map((p) => p.text)),
+      cidrs: [...new Set(eps.map(hostCidr))].sort(),
+      ports: kube.endpoints?.ports ?? [],
+    };
+  }
+
+  return { podsByName, podsByIp, servicesByIp, nodesByIp, apiServer, dns: findDns(services), podsByWorkload, workloadSelectors };
+}
+
+/** The pod that held `ip` at time `t`: the newest holder that started before t, else the oldest one. */
+export function podAt(index: ClusterIndex, ip: string, t: number): PodIdentity | undefined {
+  const list = index.podsByIp.get(ip);
+  if (!list || list.length === 0) return undefined;
+  let best: PodIdentity | undefined;
+  for (const p of list) if (p.since <= t) best = p;
+  return best ?? list[0];
+}
+
+/** Live pods that a Service's selector picks, in its namespace. */
+export function backingPods(index: ClusterIndex, svc: InventoryService): PodIdentity[] {
+  if (!svc.selector) return [];
+  const sel = svc.selector;
+  const out: PodIdentity[] = [];
+  for (const p of index.podsByName.values()) if (p.live && p.namespace === svc.namespace && matches(sel, p.labels)) out.push(p);
+  return out;
+}

@@ -1,0 +1,27 @@
+import ipaddr from "ipaddr.js";
+
+export interface ParsedIp {
+  /** Canonical text (IPv4 dotted, IPv6 RFC 5952 compact; IPv4-mapped IPv6 becomes IPv4). */
+  text: string;
+  family: 4 | 6;
+}
+
+export function parseIp(raw: string): ParsedIp | null {
+  const s = raw.trim();
+  if (!ipaddr.isValid(s)) return null;
+  // ipaddr accepts loose IPv4 forms ("10.1", octal); the broker never sends them, so reject rather than guess.
+  if (!s.includes(":") && !ipaddr.IPv4.isValidFourPartDecimal(s)) return null;
+  let addr = ipaddr.parse(s);
+  if (addr.kind() === "ipv6" && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  return addr.kind() === "ipv4" ? { text: addr.toString(), family: 4 } : { text: addr.toString(), family: 6 };
+}
+
+export function isLoopback(ip: ParsedIp): boolean {
+  const r = ipaddr.parse(ip.text).range();
+  return r === "loopback" || r === "unspecified";
+}
+
+/** The single-address CIDR of an IP: /32 for IPv4, /128 for IPv6. */
+export function hostCidr(ip: ParsedIp): string {
+  return `${ip.text}/${ip.family === 4 ? 32 : 128}`;
+}
