@@ -45,6 +45,11 @@ export interface GenFlags {
 
 const GEN_HELP = "kubectl guardian gen networkpolicy";
 
+/** kubectl's help layout: a comment line, then the command on a line of its own (never wrapped). */
+function examplesText(examples: [string, string][]): string {
+  return `Examples:\n${examples.map(([cmd, what]) => `  # ${what}\n  ${cmd}`).join("\n\n")}`;
+}
+
 function genBuilder(y: Argv): Argv<GenFlags> {
   return y
     .positional("pod", { type: "string", describe: "Pod (or workload) to generate a policy for" })
@@ -78,7 +83,7 @@ function genBuilder(y: Argv): Argv<GenFlags> {
       force: { type: "boolean", default: false, describe: "Overwrite files the tool did not write" },
       color: { type: "string", default: "auto", choices: ["auto", "always", "never"], describe: "Colour on stderr" },
     })
-    .example(GEN_EXAMPLES) as unknown as Argv<GenFlags>;
+    .epilog(examplesText(GEN_EXAMPLES)) as unknown as Argv<GenFlags>;
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -136,11 +141,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
       },
     )
     .completion("__completion-script", false)
-    .example([
-      ["kubectl guardian gen netpol my-app -n production", "policy for one workload"],
-      ["kubectl guardian gen netpol --all -A --demo", "try it on bundled demo data"],
-      ["kubectl guardian version", "print version information"],
-    ])
+    .epilog(
+      examplesText([
+        ["kubectl guardian gen netpol my-app -n production", "policy for one workload"],
+        ["kubectl guardian gen netpol --all -A --demo", "try it on the bundled demo data"],
+        ["kubectl guardian version", "print version information"],
+      ]),
+    )
     .demandCommand(1, "a command is required: gen, version or completion")
     .strict()
     .recommendCommands()
@@ -150,7 +157,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .wrap(Math.min(120, io.stdout.columns ?? 100))
     .fail((msg, err) => {
       if (err) throw err;
-      throw new UsageError(msg ?? "invalid command line", argv[0] === "gen" ? GEN_HELP : "kubectl guardian");
+      // yargs spreads some messages over lines; an error is one line.
+      const line = (msg ?? "invalid command line").replace(/\s*\n\s*/g, " ");
+      throw new UsageError(line, argv[0] === "gen" ? GEN_HELP : "kubectl guardian");
     })
     .exitProcess(false)
     .showHelpOnFail(false);

@@ -108,7 +108,8 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
       o.force,
     );
   }
-  for (const line of summaryLines(result, objects.length, "NetworkPolicy", paint, write)) io.stderr.write(`${line}\n`);
+  for (const line of summaryLines(result, objects.length, { one: "NetworkPolicy", many: "NetworkPolicies" }, paint, write))
+    io.stderr.write(`${line}\n`);
   if (write?.refused.length) return EXIT.error;
   return result.failed.length > 0 ? EXIT.error : EXIT.ok;
 }

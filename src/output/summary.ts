@@ -10,7 +10,15 @@ export interface Paint {
 export const plain: Paint = { warn: (s) => s, bold: (s) => s };
 export const ansi: Paint = { warn: (s) => `\x1b[33m${s}\x1b[0m`, bold: (s) => `\x1b[1m${s}\x1b[0m` };
 
-export function summaryLines(r: BuildResult, objects: number, kind: string, paint: Paint, write?: WriteReport): string[] {
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+export function summaryLines(
+  r: BuildResult,
+  objects: number,
+  kind: { one: string; many: string },
+  paint: Paint,
+  write?: WriteReport,
+): string[] {
   const lines: string[] = [];
   for (const w of r.warnings) lines.push(paint.warn(`warning: ${w.message}`));
   for (const f of r.failed) lines.push(paint.warn(`warning: ${f.message}`));
@@ -20,7 +28,7 @@ export function summaryLines(r: BuildResult, objects: number, kind: string, pain
     .map(([k, n]) => `${n} ${k}`);
   lines.push(
     paint.bold(
-      `${objects} ${kind}${objects === 1 ? "" : "s"}, ${r.stats.rules} rules for ${r.stats.workloads} workload${r.stats.workloads === 1 ? "" : "s"} from ${r.stats.rows} traffic rows` +
+      `${plural(objects, kind.one, kind.many)}, ${plural(r.stats.rules, "rule", "rules")} for ${plural(r.stats.workloads, "workload", "workloads")} from ${plural(r.stats.rows, "traffic row", "traffic rows")}` +
         (skipped.length ? ` (rows not used as evidence: ${skipped.join(", ")})` : ""),
     ),
   );

@@ -1,4 +1,5 @@
 // networking.k8s.io/v1 NetworkPolicy from the rule model. Pure.
+import type { V1NetworkPolicy, V1NetworkPolicyPeer, V1NetworkPolicySpec } from "@kubernetes/client-node";
 import type { Peer, Rule, WorkloadPolicy } from "../model/types.ts";
 import { ANNOTATION_PREFIX, labelValue, MANAGED_BY, policyFileName, policyName } from "./naming.ts";
 import {
@@ -12,7 +13,7 @@ import {
   type YamlPath,
 } from "./render.ts";
 
-type NpPeer = Record<string, unknown>;
+type NpPeer = V1NetworkPolicyPeer;
 
 /** NetworkPolicy peers for one rule; the API server may have several endpoint addresses. */
 function npPeers(peer: Peer, policyNamespace: string): NpPeer[] {
@@ -31,7 +32,10 @@ function npPeers(peer: Peer, policyNamespace: string): NpPeer[] {
   }
 }
 
-export function metadataFor(p: WorkloadPolicy, ctx: RenderContext): Record<string, unknown> {
+export function metadataFor(
+  p: WorkloadPolicy,
+  ctx: RenderContext,
+): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
   const ev = policyEvidence(p);
   const annotations: Record<string, string> = {
     [`${ANNOTATION_PREFIX}/generator`]: ctx.generator,
@@ -72,12 +76,13 @@ export function renderNetworkPolicy(p: WorkloadPolicy, ctx: RenderContext): Rend
       return dir === "ingress" ? { from: peers, ports } : { to: peers, ports };
     });
 
-  const spec: Record<string, unknown> = { podSelector: { matchLabels: sortedLabels(p.selector) }, policyTypes: p.policyTypes };
+  const spec: V1NetworkPolicySpec = { podSelector: { matchLabels: sortedLabels(p.selector) }, policyTypes: p.policyTypes };
   if (p.policyTypes.includes("Ingress") && p.ingress.length > 0) spec.ingress = section("ingress", p.ingress);
   if (p.policyTypes.includes("Egress") && p.egress.length > 0) spec.egress = section("egress", p.egress);
+  const object: V1NetworkPolicy = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: metadataFor(p, ctx), spec };
   return {
     fileName: policyFileName(ns, p.workload.name, "networkpolicy"),
-    object: { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: metadataFor(p, ctx), spec },
+    object: object as Record<string, unknown>,
     header: headerFor(p, "NetworkPolicy"),
     comments,
     ruleIds: [...p.ingress, ...p.egress].map((r) => r.id),

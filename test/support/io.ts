@@ -1,0 +1,28 @@
+import { PassThrough } from "node:stream";
+import { run } from "../../src/cli/app.ts";
+import type { Io } from "../../src/cli/io.ts";
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process with captured streams; no TTY unless asked. */
+export async function runCli(argv: string[], opts: { env?: Record<string, string>; tty?: boolean; cwd?: string } = {}): Promise<RunResult> {
+  let stdout = "";
+  let stderr = "";
+  const out = new PassThrough() as PassThrough & { isTTY?: boolean; columns?: number };
+  const err = new PassThrough() as PassThrough & { isTTY?: boolean };
+  out.on("data", (d) => {
+    stdout += d;
+  });
+  err.on("data", (d) => {
+    stderr += d;
+  });
+  out.isTTY = opts.tty === true;
+  err.isTTY = opts.tty === true;
+  const io: Io = { stdout: out, stderr: err, env: opts.env ?? {}, stdinIsTTY: opts.tty === true, cwd: opts.cwd ?? process.cwd() };
+  const code = await run(argv, io);
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,182 @@
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { GEN_EXAMPLES } from "../../src/cli/app.ts";
+import { parseDuration } from "../../src/cli/gen.ts";
+import { runCli } from "../support/io.ts";
+
+const oneLineError = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("error: "));
+
+describe("help and usage", () => {
+  it("lists the commands and exits 0", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.code).toBe(0);
+    for (const c of ["gen <kind> [pod]", "version", "completion <shell>"]) expect(r.stdout).toContain(c);
+  });
+
+  it("shows an example for every seed scenario in gen --help", async () => {
+    const r = await runCli(["gen", "netpol", "--help"]);
+    expect(r.code).toBe(0);
+    const help = r.stdout.replace(/\s+/g, " ");
+    for (const needle of [
+      "gen networkpolicy my-app -n production",
+      "--all -n staging",
+      "-A --output-dir",
+      "--type cilium",
+      '--output-dir ""',
+      "--apply",
+      "--demo",
+    ]) {
+      expect(help).toContain(needle);
+    }
+    expect(GEN_EXAMPLES.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it.each([
+    [["gen", "netpol", "web", "--bogus"], /unknown argument: bogus/i],
+    [["gen", "netpol", "web", "-t", "calico"], /invalid values:.*calico/i],
+    [["gen", "netpol"], /a pod name is required/],
+    [["gen", "netpol", "web", "--all"], /cannot be combined/],
+    [["gen", "firewall", "web"], /invalid values/i],
+    [["gen", "netpol", "web", "--dry-run=maybe", "--demo"], /invalid --dry-run/],
+    [["gen", "netpol", "web", "--since", "yesterday", "--demo"], /invalid --since/],
+    [["gen", "netpol", "web", "--min-flows", "0", "--demo"], /--min-flows/],
+    [["gen", "netpol", "web", "--policy-types", "Sideways", "--demo"], /invalid --policy-types/],
+    [["frobnicate"], /unknown argument/i],
+    [[], /a command is required/],
+  ])("%j is a usage error: one line, a hint, exit 2", async (argv, message) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(2);
+    const errors = oneLineError(r.stderr);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(message);
+    expect(r.stderr).toMatch(/See 'kubectl guardian.* --help' for usage\./);
+    expect(r.stdout).toBe("");
+  });
+
+  it("says plainly what is not built yet, with a non-zero exit", async () => {
+    for (const argv of [
+      ["gen", "netpol", "web", "-n", "shop", "--demo", "--type", "cilium"],
+      ["gen", "netpol", "web", "-n", "shop", "--demo", "--apply"],
+      ["gen", "netpol", "web", "-n", "shop", "--demo", "--dry-run=server"],
+      ["gen", "netpol", "web", "-n", "shop", "--demo", "--broker-url", "http://127.0.0.1:1"],
+    ]) {
+      const r = await runCli(argv);
+      expect(r.code, argv.join(" ")).toBe(1);
+      expect(r.stderr).toMatch(/not yet supported/);
+    }
+  });
+
+  it("asks for --demo or a snapshot while the live cluster source is not built", async () => {
+    const r = await runCli(["gen", "netpol", "web", "-n", "shop"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--demo");
+  });
+});
+
+describe("version and completion", () => {
+  it("prints version, commit and build date", async () => {
+    const r = await runCli(["version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^kubectl-guardian \S+ \(commit \S+, built \S+\)\n$/);
+    const j = await runCli(["version", "-o", "json"]);
+    expect(Object.keys(JSON.parse(j.stdout)).sort()).toEqual(["buildDate", "commit", "version"]);
+  });
+
+  it("prints bash and zsh completion scripts that ask the binary", async () => {
+    const bash = await runCli(["completion", "bash"]);
+    expect(bash.stdout).toContain("complete -o default -F _kubectl_guardian kubectl-guardian");
+    expect(bash.stdout).toContain("--get-yargs-completions");
+    const zsh = await runCli(["completion", "zsh"]);
+    expect(zsh.stdout).toContain("compdef _kubectl_guardian kubectl-guardian");
+    expect((await runCli(["completion", "fish"])).code).toBe(2);
+  });
+});
+
+describe("gen on the bundled demo", () => {
+  it("prints only NetworkPolicy YAML on stdout, and the summary on stderr", async () => {
+    const r = await runCli(["gen", "netpol", "--all", "-A", "--demo", "--output-dir", ""]);
+    expect(r.code).toBe(0);
+    const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
+    expect(docs.length).toBeGreaterThanOrEqual(6);
+    for (const d of docs) {
+      expect(d.apiVersion).toBe("networking.k8s.io/v1");
+      expect(d.kind).toBe("NetworkPolicy");
+    }
+    expect(r.stderr).toMatch(/\d+ NetworkPolicies, \d+ rules for \d+ workloads from \d+ traffic rows/);
+  });
+
+  it("gives the same bytes on every run", async () => {
+    const a = await runCli(["gen", "netpol", "--all", "-A", "--demo", "--output-dir", ""]);
+    const b = await runCli(["gen", "netpol", "--all", "-A", "--demo", "--output-dir", ""]);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it("writes <ns>-<workload>-networkpolicy.yaml files, leaves same content alone, refuses foreign files", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-out-"));
+    const first = await runCli(["gen", "netpol", "--all", "-n", "shop", "--demo", "--output-dir", dir]);
+    expect(first.code).toBe(0);
+    expect((await readdir(dir)).sort()).toEqual([
+      "shop-api-networkpolicy.yaml",
+      "shop-db-networkpolicy.yaml",
+      "shop-web-networkpolicy.yaml",
+    ]);
+    const again = await runCli(["gen", "netpol", "--all", "-n", "shop", "--demo", "--output-dir", dir]);
+    expect(again.stderr).toContain("3 file(s) unchanged");
+
+    const foreign = path.join(dir, "shop-web-networkpolicy.yaml");
+    await writeFile(foreign, "# hand-written\nkind: NetworkPolicy\n");
+    const refused = await runCli(["gen", "netpol", "web", "-n", "shop", "--demo", "--output-dir", dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("not written by kubectl-guardian");
+    expect(await readFile(foreign, "utf8")).toBe("# hand-written\nkind: NetworkPolicy\n");
+    const forced = await runCli(["gen", "netpol", "web", "-n", "shop", "--demo", "--output-dir", dir, "--force"]);
+    expect(forced.code).toBe(0);
+    expect(await readFile(foreign, "utf8")).toContain("kind: NetworkPolicy");
+    expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("accepts a workload name where a pod name is expected, as users think in workloads", async () => {
+    const r = await runCli(["gen", "netpol", "api", "-n", "shop", "--demo", "--output-dir", ""]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("name: api-guardian");
+  });
+
+  it("names the missing pod with a fix", async () => {
+    const r = await runCli(["gen", "netpol", "nope", "-n", "shop", "--demo", "--output-dir", ""]);
+    expect(r.code).toBe(1);
+    expect(oneLineError(r.stderr)).toEqual(['error: pod or workload "nope" not found in namespace "shop"']);
+  });
+
+  it("fails cleanly on an unwritable output directory before any work", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-ro-"));
+    const file = path.join(dir, "file");
+    await writeFile(file, "x");
+    const r = await runCli(["gen", "netpol", "--all", "-A", "--demo", "--output-dir", path.join(file, "sub")]);
+    expect(r.code).toBe(1);
+    expect(oneLineError(r.stderr)[0]).toMatch(/cannot write to output directory .* \(ENOTDIR\); choose another with --output-dir/);
+  });
+
+  it("reports a broken snapshot file in one line", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-snap-"));
+    const file = path.join(dir, "s.json");
+    await writeFile(file, '{"apiVersion": "v0"}');
+    const r = await runCli(["gen", "netpol", "--all", "-A", "--from-snapshot", file, "--output-dir", ""]);
+    expect(r.code).toBe(1);
+    expect(oneLineError(r.stderr)[0]).toMatch(/is not a TrafficSnapshot guardian.kubectl.io\/v1alpha1: apiVersion/);
+    await writeFile(file, "{");
+    expect(oneLineError((await runCli(["gen", "netpol", "-A", "--from-snapshot", file])).stderr)[0]).toMatch(/not valid JSON/);
+  });
+});
+
+describe("durations", () => {
+  it.each([
+    ["90s", 90_000],
+    ["15m", 900_000],
+    ["1h30m", 5_400_000],
+    ["7d", 604_800_000],
+  ])("%s is %d ms", (s, ms) => expect(parseDuration(s)).toBe(ms));
+  it.each(["", "0m", "1x", "m", "1.5h", "-1h"])("%j is rejected", (s) => expect(parseDuration(s)).toBeNull());
+});
