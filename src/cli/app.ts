@@ -86,6 +86,18 @@ function genBuilder(y: Argv): Argv<GenFlags> {
     .epilog(examplesText(GEN_EXAMPLES)) as unknown as Argv<GenFlags>;
 }
 
+/** kubectl's wording for unknown flags, naming what the user typed (yargs also lists camelCase twins). */
+function unknownArgs(msg: string, argv: string[]): string | null {
+  const m = /^Unknown arguments?: (.*)$/.exec(msg);
+  if (!m) return null;
+  const names = (m[1] as string).split(", ").filter((n) => !/[A-Z]/.test(n));
+  const typed = names.map((n) => argv.find((t) => t.startsWith("-") && t.replace(/^-+/, "").split("=")[0]?.endsWith(n)) ?? n);
+  const flags = typed.filter((t) => t.startsWith("-"));
+  if (flags.length > 0) return `unknown flag${flags.length > 1 ? "s" : ""}: ${[...new Set(flags.map((t) => t.split("=")[0]))].join(", ")}`;
+  if (typed[0] === argv[0]) return `unknown command "${argv[0]}"`;
+  return `unexpected argument${typed.length > 1 ? "s" : ""}: ${typed.join(", ")}`;
+}
+
 export async function run(argv: string[], io: Io): Promise<number> {
   let exitCode: number = EXIT.ok;
   const fail = (e: unknown) => {
@@ -158,7 +170,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .fail((msg, err) => {
       if (err) throw err;
       // yargs spreads some messages over lines; an error is one line.
-      const line = (msg ?? "invalid command line").replace(/\s*\n\s*/g, " ");
+      const line = unknownArgs(msg ?? "", argv) ?? (msg ?? "invalid command line").replace(/\s*\n\s*/g, " ");
       throw new UsageError(line, argv[0] === "gen" ? GEN_HELP : "kubectl guardian");
     })
     .exitProcess(false)

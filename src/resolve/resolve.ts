@@ -49,15 +49,20 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
   const conns = new Map<string, Connection>();
   const ids = new Set<string>();
 
-  const add = (src: Peer, dst: Peer, port: PortProto, row: TrafficRow) => {
+  // A connection seen by both ends is one flow with two rows: count rows per end, keep the larger.
+  const rowsAt = new Map<string, { src: number; dst: number }>();
+  const add = (src: Peer, dst: Peer, port: PortProto, row: TrafficRow, seenAt: "src" | "dst") => {
     const key = `${peerKey(src)}|${peerKey(dst)}|${port.port}/${port.protocol}`;
+    const n = rowsAt.get(key) ?? { src: 0, dst: 0 };
+    n[seenAt]++;
+    rowsAt.set(key, n);
     const c = conns.get(key);
     if (!c) {
       conns.set(key, { src, dst, port, evidence: { flows: 1, firstSeen: row.time, lastSeen: row.time, pods: [row.podName] } });
       return;
     }
     const e = c.evidence;
-    e.flows++;
+    e.flows = Math.max(n.src, n.dst);
     if (row.time < e.firstSeen) e.firstSeen = row.time;
     if (row.time > e.lastSeen) e.lastSeen = row.time;
     if (!e.pods.includes(row.podName)) e.pods.push(row.podName);
@@ -155,7 +160,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
         skip("unlabeled-peer");
         continue;
       }
-      add(src, self, { port, protocol }, row);
+      add(src, self, { port, protocol }, row, "dst");
       continue;
     }
 
@@ -166,7 +171,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
         skip("unlabeled-peer");
         continue;
       }
-      add(self, dst, { port, protocol }, row);
+      add(self, dst, { port, protocol }, row, "src");
       continue;
     }
     const sp = svc.ports.find((p) => p.port === port && p.protocol === protocol);
@@ -187,7 +192,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
         skip("invalid-port");
         continue;
       }
-      add(self, { kind: "apiserver", cidrs: index.apiServer.cidrs }, { port: target, protocol }, row);
+      add(self, { kind: "apiserver", cidrs: index.apiServer.cidrs }, { port: target, protocol }, row, "src");
       continue;
     }
     if (!svc.selector) {
@@ -206,7 +211,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
       for (const raw of eps.ips) {
         const ip = parseIp(raw);
         const dst = ip && plainPeer(ip, row.time);
-        if (dst && dst !== "unlabeled") add(self, dst, { port: epPort.port, protocol }, row);
+        if (dst && dst !== "unlabeled") add(self, dst, { port: epPort.port, protocol }, row, "src");
       }
       continue;
     }
@@ -228,7 +233,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
         selector: svc.selector,
         ...(index.dns === svc ? { role: "dns" as const } : {}),
       };
-      add(self, dst, { port: sp.targetPort, protocol }, row);
+      add(self, dst, { port: sp.targetPort, protocol }, row, "src");
       continue;
     }
     const byWorkload = new Map<string, PodIdentity[]>();
@@ -259,7 +264,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
         continue;
       }
       const dst = workloadPeer(first, peerIp);
-      if (dst) add(self, dst, { port: target, protocol }, row);
+      if (dst) add(self, dst, { port: target, protocol }, row, "src");
     }
   }
 

@@ -1,0 +1,83 @@
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { exec, requireBinary } from "../support/binary.ts";
+
+let bin: string;
+beforeAll(() => {
+  bin = requireBinary();
+});
+
+// No PATH, no HOME, no Node: the binary carries its own runtime.
+const bare = (args: string[]) => exec(bin, args, { env: {} });
+
+describe("the single-file binary", () => {
+  it("answers --help with no Node.js and an empty environment", () => {
+    const r = bare(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("gen <kind> [pod]");
+    expect(r.stderr).toBe("");
+  });
+
+  it("prints version, commit and build date from the build", () => {
+    const r = bare(["version", "-o", "json"]);
+    expect(r.code).toBe(0);
+    const v = JSON.parse(r.stdout);
+    expect(v.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(v.commit).toMatch(/^[0-9a-f]{12}(-dirty)?$/);
+    expect(Number.isNaN(Date.parse(v.buildDate))).toBe(false);
+  });
+
+  it("exits 2 with one error line and a usage hint on a bad flag", () => {
+    const r = bare(["gen", "netpol", "web", "--no-such-flag"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toEqual(["error: unknown flag: --no-such-flag", "See 'kubectl guardian gen networkpolicy --help' for usage."]);
+  });
+
+  it("runs the demo: stdout is nothing but valid NetworkPolicy YAML", () => {
+    const r = bare(["gen", "netpol", "--all", "-A", "--demo", "--output-dir", ""]);
+    expect(r.code).toBe(0);
+    const docs = parseAllDocuments(r.stdout);
+    expect(docs.length).toBeGreaterThanOrEqual(6);
+    for (const d of docs) {
+      expect(d.errors).toEqual([]);
+      const o = d.toJS();
+      expect(o).toMatchObject({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" });
+      expect(() => new NetworkPolicy(o).validate()).not.toThrow();
+    }
+    const names = docs.map((d) => `${d.toJS().metadata.namespace}/${d.toJS().metadata.name}`).sort();
+    expect(names).toEqual(expect.arrayContaining(["shop/web-guardian", "shop/api-guardian", "shop/db-guardian", "analytics/reporter-guardian"]));
+  });
+
+  it("writes the demo into an output directory, one file per workload", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-e2e-"));
+    const r = exec(bin, ["gen", "netpol", "--all", "-A", "--demo", "--output-dir", dir], { env: {} });
+    expect(r.code).toBe(0);
+    const files = (await readdir(dir)).sort();
+    expect(files).toContain("shop-web-networkpolicy.yaml");
+    expect(r.stderr).toContain(`wrote ${path.join(dir, "shop-web-networkpolicy.yaml")}`);
+    expect(await readFile(path.join(dir, "shop-db-networkpolicy.yaml"), "utf8")).toContain("kind: NetworkPolicy");
+  });
+
+  it("never colours output when NO_COLOR is set or stderr is not a terminal", () => {
+    const r = exec(bin, ["gen", "netpol", "--all", "-A", "--demo", "--output-dir", ""], { env: { NO_COLOR: "1" } });
+    expect(r.stderr).not.toContain("\x1b[");
+  });
+});
+
+describe("kubectl integration", () => {
+  const withPath = () => ({ PATH: `${path.dirname(bin)}:/usr/local/bin:/usr/bin:/bin`, HOME: tmpdir() });
+
+  it("kubectl plugin list shows the plugin", () => {
+    const r = exec("kubectl", ["plugin", "list"], { env: withPath() });
+    expect(r.stdout).toContain(bin);
+  });
+
+  it("kubectl guardian --help and version run the plugin", () => {
+    expect(exec("kubectl", ["guardian", "--help"], { env: withPath() }).stdout).toContain("gen <kind> [pod]");
+    expect(exec("kubectl", ["guardian", "version"], { env: withPath() }).stdout).toMatch(/^kubectl-guardian /);
+  });
+});
