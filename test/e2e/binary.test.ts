@@ -34,7 +34,10 @@ describe("the single-file binary", () => {
   it("exits 2 with one error line and a usage hint on a bad flag", () => {
     const r = bare(["gen", "netpol", "web", "--no-such-flag"]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split("\n")).toEqual(["error: unknown flag: --no-such-flag", "See 'kubectl guardian gen networkpolicy --help' for usage."]);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      "error: unknown flag: --no-such-flag",
+      "See 'kubectl guardian gen networkpolicy --help' for usage.",
+    ]);
   });
 
   it("runs the demo: stdout is nothing but valid NetworkPolicy YAML", () => {
@@ -49,7 +52,9 @@ describe("the single-file binary", () => {
       expect(() => new NetworkPolicy(o).validate()).not.toThrow();
     }
     const names = docs.map((d) => `${d.toJS().metadata.namespace}/${d.toJS().metadata.name}`).sort();
-    expect(names).toEqual(expect.arrayContaining(["shop/web-guardian", "shop/api-guardian", "shop/db-guardian", "analytics/reporter-guardian"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["shop/web-guardian", "shop/api-guardian", "shop/db-guardian", "analytics/reporter-guardian"]),
+    );
   });
 
   it("writes the demo into an output directory, one file per workload", async () => {

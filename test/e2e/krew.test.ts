@@ -15,7 +15,15 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), "guardian-krew-"));
   releaseDir = path.join(work, "release");
   // Only the host platform: the others need their Node binaries from the registry and add minutes.
-  const r = exec(process.execPath, ["scripts/release.ts", "--platform", "linux-amd64", "--out", releaseDir, "--base-url", `file://${releaseDir}`]);
+  const r = exec(process.execPath, [
+    "scripts/release.ts",
+    "--platform",
+    "linux-amd64",
+    "--out",
+    releaseDir,
+    "--base-url",
+    `file://${releaseDir}`,
+  ]);
   if (r.code !== 0) throw new Error(`release failed: ${r.stderr}`);
 });
 
@@ -81,7 +89,9 @@ describe("kubectl krew install --manifest=plugin.yaml --archive=…, step by ste
   it("ships kubectl_complete-guardian, which completes flags in cobra's protocol", async () => {
     const stage = path.join(work, "complete");
     await mkdir(stage, { recursive: true });
-    const archive = fileURLToPath(platformFor(parse(await readFile(path.join(releaseDir, "plugin.yaml"), "utf8")), "linux", "amd64")?.uri as string);
+    const archive = fileURLToPath(
+      platformFor(parse(await readFile(path.join(releaseDir, "plugin.yaml"), "utf8")), "linux", "amd64")?.uri as string,
+    );
     exec("tar", ["-xzf", archive, "-C", stage]);
     const r = exec(path.join(stage, "kubectl_complete-guardian"), ["gen", "netpol", "--al"], { env: { PATH: `${stage}:/usr/bin:/bin` } });
     const lines = r.stdout.trim().split("\n");

@@ -26,7 +26,9 @@ describe("resolution", () => {
   it("a connection is evidence on both ends: client egress and server ingress", () => {
     const { c } = threeTier();
     const api = gen(c).byName("api-guardian");
-    expect(api.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: "web" } } }], ports: [{ port: 9000, protocol: "TCP" }] }]);
+    expect(api.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { app: "web" } } }], ports: [{ port: 9000, protocol: "TCP" }] },
+    ]);
     expect(api.spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: { app: "db" } } }], ports: [{ port: 5432, protocol: "TCP" }] }]);
     const db = gen(c).byName("db-guardian");
     expect(db.spec.ingress?.[0]?.from).toEqual([{ podSelector: { matchLabels: { app: "api" } } }]);
@@ -78,7 +80,9 @@ describe("resolution", () => {
     const c = new Cluster().apiServer("10.96.0.1", "172.18.0.2", 6443);
     const [op] = c.deployment("ops", "operator", { app: "operator" });
     c.row(op!, "EGRESS", "10.96.0.1", 443);
-    expect(gen(c).byName("operator-guardian").spec.egress).toEqual([{ to: [{ ipBlock: { cidr: "172.18.0.2/32" } }], ports: [{ port: 6443, protocol: "TCP" }] }]);
+    expect(gen(c).byName("operator-guardian").spec.egress).toEqual([
+      { to: [{ ipBlock: { cidr: "172.18.0.2/32" } }], ports: [{ port: 6443, protocol: "TCP" }] },
+    ]);
   });
 
   it("node and host-network peers become the node's address", () => {
@@ -128,7 +132,9 @@ describe("what is not evidence", () => {
   it("drops, unknown protocols, port 0, loopback and the pod itself are counted and skipped", () => {
     const r = gen(noisy());
     expect(r.result.skipped).toEqual({ dropped: 1, "unknown-protocol": 2, "invalid-port": 1, loopback: 1, self: 1 });
-    expect(r.byName("web-guardian").spec.egress).toEqual([{ to: [{ ipBlock: { cidr: "93.184.216.34/32" } }], ports: [{ port: 443, protocol: "TCP" }] }]);
+    expect(r.byName("web-guardian").spec.egress).toEqual([
+      { to: [{ ipBlock: { cidr: "93.184.216.34/32" } }], ports: [{ port: 443, protocol: "TCP" }] },
+    ]);
     expect(r.result.warnings.map((w) => w.code)).toContain("unknown-protocol");
   });
 
@@ -167,7 +173,12 @@ describe("DNS", () => {
     const egress = gen(c, { scope: { kind: "namespace", namespace: "shop" } }).byName("web-guardian").spec.egress;
     expect(egress).toEqual([
       {
-        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+        to: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+          },
+        ],
         ports: [
           { port: 53, protocol: "TCP" },
           { port: 53, protocol: "UDP" },
@@ -197,7 +208,9 @@ describe("DNS", () => {
     c.row(web!, "EGRESS", "10.96.0.10", 53, { proto: "UDP" });
     const coredns = gen(c).byName("coredns-guardian");
     expect(coredns.spec.ingress?.[0]).toEqual({
-      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "shop" } }, podSelector: { matchLabels: { app: "web" } } }],
+      from: [
+        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "shop" } }, podSelector: { matchLabels: { app: "web" } } },
+      ],
       ports: [{ port: 53, protocol: "UDP" }],
     });
   });

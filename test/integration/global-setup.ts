@@ -1,0 +1,29 @@
+// Starts one kube-apiserver + etcd for the whole integration run and stops it afterwards.
+import type { TestProject } from "vitest/node";
+import { startCluster } from "../../scripts/cluster/test-cluster.ts";
+import { kubeConfig, Seeder } from "./seed.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    kubeconfig: string;
+    server: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const cluster = await startCluster();
+  try {
+    // What every cluster has: the API server's endpoints and cluster DNS.
+    const seed = new Seeder(kubeConfig(cluster.kubeconfig));
+    await seed.apiServerEndpoints();
+    await seed.dns();
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+  project.provide("kubeconfig", cluster.kubeconfig);
+  project.provide("server", cluster.server);
+  return async () => {
+    await cluster.stop();
+  };
+}
