@@ -1,5 +1,6 @@
 // Starts one kube-apiserver + etcd for the whole integration run and stops it afterwards.
 import type { TestProject } from "vitest/node";
+import { findCiliumSchemas, installCiliumCrds } from "../../scripts/cluster/cilium-crds.ts";
 import { startCluster } from "../../scripts/cluster/test-cluster.ts";
 import { kubeConfig, Seeder } from "./seed.ts";
 
@@ -7,6 +8,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     kubeconfig: string;
     server: string;
+    /** Whether the Cilium CRDs (with their real schema) are installed. */
+    ciliumCrds: boolean;
   }
 }
 
@@ -17,6 +20,9 @@ export default async function setup(project: TestProject) {
     const seed = new Seeder(kubeConfig(cluster.kubeconfig));
     await seed.apiServerEndpoints();
     await seed.dns();
+    const schemas = findCiliumSchemas();
+    if (schemas) await installCiliumCrds(seed.kc, schemas);
+    project.provide("ciliumCrds", schemas !== null);
   } catch (e) {
     await cluster.stop();
     throw e;
