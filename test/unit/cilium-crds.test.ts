@@ -27,6 +27,6 @@ describe("wrapping a CRD JSON schema for the API server", () => {
     expect(crd.spec.names.listKind).toBe("CiliumNetworkPolicyList");
     const v = crd.spec.versions[0];
     expect(v?.subresources).toEqual({ status: {} });
-    expect((v?.schema?.openAPIV3Schema?.properties as Record<string, unknown>).metadata).toEqual({ type: "object" });
+    expect(v?.schema?.openAPIV3Schema?.properties?.metadata).toEqual({ type: "object" });
   });
 });
