@@ -130,19 +130,24 @@ export function normaliseService(w: SvcDetailWire): BrokerService {
 
 export interface Parsed<T> {
   items: T[];
+  /** The raw elements that passed, index-aligned with items. */
+  wire: unknown[];
   malformed: number;
 }
 
 /** Validates each element; malformed elements are counted, not fatal. A non-array body is the caller's error. */
 export function parseEach<W, T>(schema: z.ZodMiniType<W>, body: unknown[], normalise: (w: W) => T): Parsed<T> {
   const items: T[] = [];
+  const wire: unknown[] = [];
   let malformed = 0;
   for (const el of body) {
     const r = schema.safeParse(el);
-    if (r.success && !Number.isNaN(parseTime(el))) items.push(normalise(r.data));
-    else malformed++;
+    if (r.success && !Number.isNaN(parseTime(el))) {
+      items.push(normalise(r.data));
+      wire.push(el);
+    } else malformed++;
   }
-  return { items, malformed };
+  return { items, wire, malformed };
 }
 
 function parseTime(el: unknown): number {

@@ -1,0 +1,171 @@
+// HTTP client of the kguardian broker: timeouts, retries with backoff for resets and 5xx, a body cap,
+// and schema validation of every answer. The token is sent, never printed.
+import type { BrokerPod, BrokerService, TrafficRow } from "../model/types.ts";
+import {
+  normalisePod,
+  normaliseService,
+  normaliseTraffic,
+  type Parsed,
+  PodDetailWire,
+  PodTrafficWire,
+  parseEach,
+  SvcDetailWire,
+} from "./schema.ts";
+
+export interface BrokerOptions {
+  baseUrl: string;
+  token?: string;
+  /** Per request, ms. */
+  timeoutMs: number;
+  /** Further attempts after a reset, timeout or 5xx. */
+  retries: number;
+  /** Largest body accepted, bytes. */
+  maxBodyBytes: number;
+  /** Waits between attempts; injectable so tests do not wait. */
+  backoff?: (attempt: number) => Promise<void>;
+  /** Request-level log for --verbose; never given the token. */
+  log?: (line: string) => void;
+}
+
+export type BrokerErrorKind = "unreachable" | "timeout" | "unauthorized" | "unhealthy" | "status" | "malformed" | "too-large";
+
+export class BrokerError extends Error {
+  readonly kind: BrokerErrorKind;
+  readonly route: string;
+  constructor(kind: BrokerErrorKind, route: string, message: string) {
+    super(message);
+    this.kind = kind;
+    this.route = route;
+  }
+}
+
+const defaultBackoff = (attempt: number) => new Promise<void>((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+
+export class BrokerClient {
+  readonly requests = { count: 0 };
+  private readonly o: BrokerOptions;
+  constructor(o: BrokerOptions) {
+    this.o = { ...o, baseUrl: o.baseUrl.replace(/\/+$/, "") };
+  }
+
+  /** GET with retries; returns status and text. 4xx are answers, not failures to retry. */
+  private async get(route: string): Promise<{ status: number; body: string }> {
+    const url = `${this.o.baseUrl}${route}`;
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (this.o.token) headers.Authorization = `Bearer ${this.o.token}`;
+    let last: BrokerError | null = null;
+    for (let attempt = 0; attempt <= this.o.retries; attempt++) {
+      if (attempt > 0) await (this.o.backoff ?? defaultBackoff)(attempt - 1);
+      this.requests.count++;
+      const started = Date.now();
+      try {
+        const res = await fetch(url, { headers, signal: AbortSignal.timeout(this.o.timeoutMs) });
+        const body = await readCapped(res, this.o.maxBodyBytes, route);
+        this.o.log?.(`GET ${route} ${res.status} ${body.length}B ${Date.now() - started}ms`);
+        if (res.status >= 500 && res.status !== 503) {
+          last = new BrokerError("status", route, `broker answered ${res.status} for ${route}: ${firstLine(body)}`);
+          continue;
+        }
+        return { status: res.status, body };
+      } catch (e) {
+        if (e instanceof BrokerError) throw e;
+        const err = e as Error & { cause?: { code?: string; message?: string } };
+        const why = err.cause?.code ?? err.cause?.message ?? err.message;
+        this.o.log?.(`GET ${route} failed: ${err.name} ${why}`);
+        last =
+          err.name === "TimeoutError"
+            ? new BrokerError(
+                "timeout",
+                route,
+                `broker did not answer ${route} within ${this.o.timeoutMs / 1000} s (raise --request-timeout)`,
+              )
+            : new BrokerError("unreachable", route, `cannot reach the broker at ${this.o.baseUrl} (${why})`);
+      }
+    }
+    throw last as BrokerError;
+  }
+
+  private async getJsonArray<W, T>(
+    route: string,
+    schema: Parameters<typeof parseEach<W, T>>[0],
+    normalise: (w: W) => T,
+  ): Promise<Parsed<T>> {
+    const { status, body } = await this.get(route);
+    this.check(route, status, body);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(body);
+    } catch {
+      throw new BrokerError("malformed", route, `broker answered ${route} with a body that is not JSON: ${firstLine(body)}`);
+    }
+    if (!Array.isArray(doc)) throw new BrokerError("malformed", route, `broker answered ${route} with ${typeof doc}, not a list`);
+    return parseEach(schema, doc, normalise);
+  }
+
+  private check(route: string, status: number, body: string): void {
+    if (status === 200) return;
+    if (status === 401) {
+      throw new BrokerError(
+        "unauthorized",
+        route,
+        this.o.token
+          ? `the broker rejected the bearer token (401 for ${route}); check --broker-token or BROKER_AUTH_TOKEN`
+          : `the broker requires a token (401 for ${route}); pass --broker-token or set BROKER_AUTH_TOKEN`,
+      );
+    }
+    if (status === 503)
+      throw new BrokerError("unhealthy", route, `the broker is unhealthy (503 for ${route}: ${firstLine(body)}); check its database`);
+    throw new BrokerError("status", route, `broker answered ${status} for ${route}: ${firstLine(body)}`);
+  }
+
+  async health(): Promise<void> {
+    const { status, body } = await this.get("/health");
+    this.check("/health", status, body);
+  }
+
+  podInfo(): Promise<Parsed<BrokerPod>> {
+    return this.getJsonArray("/pod/info", PodDetailWire, normalisePod);
+  }
+
+  svcInfo(): Promise<Parsed<BrokerService>> {
+    return this.getJsonArray("/svc/info", SvcDetailWire, normaliseService);
+  }
+
+  /** Rows for a pod name across all namespaces (the broker keys traffic by name only). */
+  podTraffic(podName: string): Promise<Parsed<TrafficRow>> {
+    return this.getJsonArray(`/pod/traffic/${encodeURIComponent(podName)}`, PodTrafficWire, normaliseTraffic);
+  }
+}
+
+async function readCapped(res: Response, max: number, route: string): Promise<string> {
+  const declared = Number(res.headers.get("content-length") ?? "0");
+  if (declared > max) {
+    await res.body?.cancel();
+    throw new BrokerError("too-large", route, `broker answer for ${route} is ${declared} bytes, over the ${max}-byte limit`);
+  }
+  if (!res.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > max) throw new BrokerError("too-large", route, `broker answer for ${route} is over the ${max}-byte limit`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const firstLine = (s: string) => (s.split("\n")[0] ?? "").slice(0, 200);
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,63 @@
+// One /pod/info and one /svc/info per run, then per-pod traffic with bounded concurrency.
+import type { BrokerPod, TrafficData } from "../model/types.ts";
+import { type BrokerClient, BrokerError, mapLimit } from "./client.ts";
+
+export interface PodRef {
+  name: string;
+  namespace: string;
+}
+
+export interface FetchResult {
+  data: TrafficData;
+  /** The validated wire records, as a snapshot stores them. */
+  wire: { pods: unknown[]; services: unknown[]; traffic: unknown[] };
+  malformed: { traffic: number; pods: number; services: number };
+  /** Pods whose traffic could not be fetched. */
+  failures: { pod: PodRef; error: BrokerError }[];
+  requests: number;
+}
+
+export interface FetchOptions {
+  concurrency: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function fetchBrokerData(
+  client: BrokerClient,
+  choose: (brokerPods: BrokerPod[]) => PodRef[],
+  o: FetchOptions,
+): Promise<FetchResult> {
+  await client.health();
+  const [pods, services] = await Promise.all([client.podInfo(), client.svcInfo()]);
+  const wanted = choose(pods.items);
+  // The broker keys traffic by pod name across namespaces: one call per name, rows filtered by namespace.
+  const byName = new Map<string, Set<string>>();
+  for (const p of wanted) byName.set(p.name, (byName.get(p.name) ?? new Set()).add(p.namespace));
+  const names = [...byName.keys()].sort();
+  const failures: FetchResult["failures"] = [];
+  let done = 0;
+  let malformedTraffic = 0;
+  const results = await mapLimit(names, o.concurrency, async (name) => {
+    try {
+      const r = await client.podTraffic(name);
+      malformedTraffic += r.malformed;
+      const ns = byName.get(name) as Set<string>;
+      const keep = r.items.map((row, i) => [row, r.wire[i]] as const).filter(([row]) => ns.has(row.podNamespace));
+      return keep;
+    } catch (e) {
+      if (!(e instanceof BrokerError) || e.kind === "unauthorized" || e.kind === "unreachable") throw e;
+      for (const namespace of byName.get(name) ?? []) failures.push({ pod: { name, namespace }, error: e });
+      return [];
+    } finally {
+      o.onProgress?.(++done, names.length);
+    }
+  });
+  const rows = results.flat();
+  return {
+    data: { pods: pods.items, services: services.items, rows: rows.map(([r]) => r) },
+    wire: { pods: pods.wire, services: services.wire, traffic: rows.map(([, w]) => w) },
+    malformed: { traffic: malformedTraffic, pods: pods.malformed, services: services.malformed },
+    failures,
+    requests: client.requests.count,
+  };
+}
