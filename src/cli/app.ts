@@ -41,6 +41,9 @@ export interface GenFlags {
   since?: string;
   force: boolean;
   color: string;
+  concurrency: number;
+  requestTimeout: string;
+  verbose: boolean;
 }
 
 const GEN_HELP = "kubectl guardian gen networkpolicy";
@@ -82,6 +85,9 @@ function genBuilder(y: Argv): Argv<GenFlags> {
       since: { type: "string", describe: "Only traffic newer than this (e.g. 30m, 2h, 7d)" },
       force: { type: "boolean", default: false, describe: "Overwrite files the tool did not write" },
       color: { type: "string", default: "auto", choices: ["auto", "always", "never"], describe: "Colour on stderr" },
+      concurrency: { type: "number", default: 8, describe: "Broker requests in flight at once" },
+      "request-timeout": { type: "string", default: "30s", describe: "Timeout of each broker request" },
+      verbose: { alias: "v", type: "boolean", default: false, describe: "Log each request (never credentials)" },
     })
     .epilog(examplesText(GEN_EXAMPLES)) as unknown as Argv<GenFlags>;
 }

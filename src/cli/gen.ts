@@ -1,14 +1,19 @@
 // `gen networkpolicy`: complete → validate → run, in kubectl's manner.
+import type { Scope } from "../policy/pipeline.ts";
 import type { GenFlags } from "./app.ts";
-import { CliError, EXIT, NotYetSupported, UsageError } from "./errors.ts";
+import { NotYetSupported, UsageError } from "./errors.ts";
 import type { Io } from "./io.ts";
+import type { ClusterFlags } from "./sources.ts";
 
 const HELP = "kubectl guardian gen networkpolicy";
 
-export type Source = { kind: "demo" } | { kind: "snapshot"; path: string } | { kind: "cluster" };
+export type Source = { kind: "demo" } | { kind: "snapshot"; path: string } | { kind: "cluster"; flags: ClusterFlags };
 
 export interface GenOptions {
-  scope: { kind: "pod"; namespace: string; name: string } | { kind: "namespace"; namespace: string } | { kind: "all" };
+  /** The scope once the namespace is known (-n, else the context's). */
+  scopeFor: (namespace: string) => Scope;
+  /** -n as given. */
+  namespace?: string;
   type: "kubernetes" | "cilium";
   source: Source;
   /** "" means stdout. */
@@ -68,12 +73,32 @@ export function complete(f: GenFlags, io: Io): GenOptions {
     if (d === null) throw new UsageError(`invalid --since "${f.since}": use a duration such as 30m, 2h or 7d`, HELP);
     since = d;
   }
-  const namespace = f.namespace ?? "default";
+  const timeout = parseDuration(f.requestTimeout);
+  if (timeout === null) throw new UsageError(`invalid --request-timeout "${f.requestTimeout}": use a duration such as 30s or 2m`, HELP);
+  if (!Number.isInteger(f.concurrency) || f.concurrency < 1 || f.concurrency > 64) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to 64, not "${f.concurrency}"`, HELP);
+  }
   const ci = (io.env.CI ?? "") !== "" && io.env.CI !== "false";
+  const pod = f.pod as string;
+  const brokerUrl = f.brokerUrl ?? io.env.GUARDIAN_BROKER_URL;
+  const brokerToken = f.brokerToken ?? io.env.BROKER_AUTH_TOKEN;
+  const cluster: ClusterFlags = {
+    ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}),
+    ...(f.context ? { context: f.context } : {}),
+    ...(f.namespace ? { namespace: f.namespace } : {}),
+    ...(brokerUrl ? { brokerUrl } : {}),
+    ...(brokerToken ? { brokerToken } : {}),
+    brokerNamespace: f.brokerNamespace ?? (io.env.KUBE_GUARDIAN_NAMESPACE?.trim() || "kguardian"),
+    ...(f.brokerService ? { brokerService: f.brokerService } : {}),
+    concurrency: f.concurrency,
+    requestTimeout: timeout,
+    verbose: f.verbose,
+  };
   return {
-    scope: f.allNamespaces ? { kind: "all" } : f.all ? { kind: "namespace", namespace } : { kind: "pod", namespace, name: f.pod as string },
+    scopeFor: (namespace) => (f.allNamespaces ? { kind: "all" } : f.all ? { kind: "namespace", namespace } : { kind: "pod", namespace, name: pod }),
+    ...(f.namespace ? { namespace: f.namespace } : {}),
     type: f.type === "cilium" ? "cilium" : "kubernetes",
-    source: f.demo ? { kind: "demo" } : f.fromSnapshot ? { kind: "snapshot", path: f.fromSnapshot } : { kind: "cluster" },
+    source: f.demo ? { kind: "demo" } : f.fromSnapshot ? { kind: "snapshot", path: f.fromSnapshot } : { kind: "cluster", flags: cluster },
     outputDir: f.outputDir,
     dryRun: f.apply ? "none" : dryRun,
     apply: f.apply,
@@ -90,24 +115,16 @@ export function complete(f: GenFlags, io: Io): GenOptions {
 }
 
 /** Features that later versions fill in fail loudly instead of silently doing nothing. */
-export function validate(o: GenOptions, f: GenFlags): void {
+export function validate(o: GenOptions): void {
   if (o.type === "cilium") throw new NotYetSupported("--type cilium");
   if (o.apply) throw new NotYetSupported("--apply");
   if (o.dryRun === "none") throw new NotYetSupported("--dry-run=false (applying)");
   if (o.dryRun === "server") throw new NotYetSupported("--dry-run=server");
-  if (o.source.kind === "cluster") {
-    throw new CliError(
-      "reading traffic from a live cluster's kguardian broker is not yet supported in this version",
-      EXIT.error,
-      "Use --demo for the bundled data, or --from-snapshot FILE.",
-    );
-  }
-  if (f.brokerUrl || f.brokerToken) throw new NotYetSupported("--broker-url / --broker-token");
 }
 
 export async function runGen(f: GenFlags, io: Io): Promise<number> {
   const opts = complete(f, io);
-  validate(opts, f);
+  validate(opts);
   const { execute } = await import("./gen-run.ts");
   return execute(opts, io);
 }

@@ -46,6 +46,8 @@ describe("help and usage", () => {
     [["gen", "netpol", "web", "--since", "yesterday", "--demo"], /invalid --since/],
     [["gen", "netpol", "web", "--min-flows", "0", "--demo"], /--min-flows/],
     [["gen", "netpol", "web", "--policy-types", "Sideways", "--demo"], /invalid --policy-types/],
+    [["gen", "netpol", "web", "--request-timeout", "soon", "--demo"], /invalid --request-timeout/],
+    [["gen", "netpol", "web", "--concurrency", "0", "--demo"], /--concurrency must be/],
     [["frobnicate"], /^error: unknown command "frobnicate"$/],
     [[], /a command is required/],
   ])("%j is a usage error: one line, a hint, exit 2", async (argv, message) => {
@@ -63,7 +65,6 @@ describe("help and usage", () => {
       ["gen", "netpol", "web", "-n", "shop", "--demo", "--type", "cilium"],
       ["gen", "netpol", "web", "-n", "shop", "--demo", "--apply"],
       ["gen", "netpol", "web", "-n", "shop", "--demo", "--dry-run=server"],
-      ["gen", "netpol", "web", "-n", "shop", "--demo", "--broker-url", "http://127.0.0.1:1"],
     ]) {
       const r = await runCli(argv);
       expect(r.code, argv.join(" ")).toBe(1);
@@ -71,10 +72,15 @@ describe("help and usage", () => {
     }
   });
 
-  it("asks for --demo or a snapshot while the live cluster source is not built", async () => {
-    const r = await runCli(["gen", "netpol", "web", "-n", "shop"]);
+  it("names a missing kubeconfig, with the fixes", async () => {
+    const home = await mkdtemp(path.join(tmpdir(), "guardian-home-"));
+    const r = await runCli(["gen", "netpol", "web", "-n", "shop"], { env: { HOME: home } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("--demo");
+    expect(oneLineError(r.stderr)).toEqual([`error: no kubeconfig found at ${home}/.kube/config; set KUBECONFIG or pass --kubeconfig (or try --demo)`]);
+    const missing = await runCli(["gen", "netpol", "web", "--kubeconfig", path.join(home, "nope")], { env: { HOME: home } });
+    expect(oneLineError(missing.stderr)[0]).toMatch(/kubeconfig .*nope does not exist; check --kubeconfig/);
+    const none = await runCli(["gen", "netpol", "web"], { env: { HOME: home, KUBECONFIG: `${home}/a:${home}/b` } });
+    expect(oneLineError(none.stderr)[0]).toMatch(/none of the KUBECONFIG files exist/);
   });
 });
 

@@ -1,0 +1,158 @@
+// Where traffic comes from: the bundled demo, a snapshot file, or the live cluster and its broker.
+import { readFile } from "node:fs/promises";
+import type { FetchResult } from "../broker/fetch.ts";
+import { type LoadedSnapshot, parseSnapshot, SnapshotError } from "../broker/snapshot.ts";
+import type { Inventory, Warning } from "../model/types.ts";
+import type { Scope } from "../policy/pipeline.ts";
+import { CliError, EXIT } from "./errors.ts";
+import type { Io } from "./io.ts";
+
+export interface ClusterFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  brokerUrl?: string;
+  brokerToken?: string;
+  brokerNamespace?: string;
+  brokerService?: string;
+  concurrency: number;
+  requestTimeout: number;
+  verbose: boolean;
+}
+
+export interface Loaded {
+  snapshot: LoadedSnapshot;
+  /** The namespace -n means when not given. */
+  defaultNamespace: string;
+  warnings: Warning[];
+  /** Pods whose traffic could not be read. */
+  failures: FetchResult["failures"];
+  /** Raw records for `snapshot`. */
+  wire?: FetchResult["wire"];
+  stats?: { brokerRequests: number; apiRequests: number };
+  close(): Promise<void>;
+}
+
+const RECORD_HINT = "Record a new one with 'kubectl guardian snapshot -o FILE'.";
+
+export async function loadDemo(): Promise<Loaded> {
+  const { default: demo } = await import("../demo/demo-snapshot.json", { with: { type: "json" } });
+  return fromSnapshot(parseSnapshot(demo, "the bundled demo snapshot"));
+}
+
+export async function loadSnapshotFile(file: string): Promise<Loaded> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new CliError(`cannot read snapshot ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, EXIT.error, "Check the path given to --from-snapshot.");
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`snapshot ${file} is not valid JSON: ${(e as Error).message}`, EXIT.error, RECORD_HINT);
+  }
+  try {
+    return fromSnapshot(parseSnapshot(doc, `snapshot ${file}`));
+  } catch (e) {
+    if (e instanceof SnapshotError) throw new CliError(e.message, EXIT.error, RECORD_HINT);
+    throw e;
+  }
+}
+
+function fromSnapshot(snapshot: LoadedSnapshot): Loaded {
+  return { snapshot, defaultNamespace: "default", warnings: [], failures: [], close: async () => {} };
+}
+
+/** Kubeconfig → inventory and broker (port-forwarded unless --broker-url) → the pods the scope needs. */
+export async function loadCluster(f: ClusterFlags, scopeFor: (ns: string) => Scope, io: Io, now: number): Promise<Loaded> {
+  const [{ loadKubeconfig, KubeconfigError }, { loadInventory, ApiUnreachableError }, pf, broker, { fetchBrokerData }, { planFetch }] =
+    await Promise.all([
+      import("../cluster/kubeconfig.ts"),
+      import("../cluster/inventory.ts"),
+      import("../cluster/port-forward.ts"),
+      import("../broker/client.ts"),
+      import("../broker/fetch.ts"),
+      import("../policy/plan.ts"),
+    ]);
+  const log = f.verbose ? (line: string) => io.stderr.write(`${line}\n`) : undefined;
+  let target: ReturnType<typeof loadKubeconfig>;
+  try {
+    target = loadKubeconfig({ ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}), env: io.env });
+  } catch (e) {
+    if (e instanceof KubeconfigError) throw new CliError(e.message);
+    throw e;
+  }
+  log?.(`context ${target.context}, API server ${target.server}`);
+  const scope = scopeFor(f.namespace ?? target.namespace);
+
+  let forward: Awaited<ReturnType<typeof pf.openPortForward>> | null = null;
+  const close = async () => {
+    await forward?.close();
+  };
+  try {
+    const inventoryP = loadInventory(target.kc, target.server);
+    let baseUrl = f.brokerUrl;
+    if (!baseUrl) {
+      const loc = await pf.findBroker(target.kc, { namespace: f.brokerNamespace ?? "kguardian", ...(f.brokerService ? { service: f.brokerService } : {}) });
+      forward = await pf.openPortForward(target.kc, loc);
+      baseUrl = forward.url;
+      log?.(`port-forward ${baseUrl} → pod ${loc.namespace}/${loc.pod}:${loc.port} (Service ${loc.service})`);
+    }
+    const client = new broker.BrokerClient({
+      baseUrl,
+      ...(f.brokerToken ? { token: f.brokerToken } : {}),
+      timeoutMs: f.requestTimeout,
+      retries: 2,
+      maxBodyBytes: 512 << 20,
+      ...(log ? { log } : {}),
+    });
+    const inv = await inventoryP;
+    const progress =
+      io.stderr.isTTY === true
+        ? (done: number, total: number) => {
+            if (total > 5) io.stderr.write(`\rreading traffic: ${done}/${total} pods${done === total ? "\n" : ""}`);
+          }
+        : undefined;
+    let widened: string | undefined;
+    let fetched: FetchResult;
+    try {
+      fetched = await fetchBrokerData(
+        client,
+        (brokerPods) => {
+          const plan = planFetch(inv.inventory, brokerPods, scope);
+          widened = plan.widened;
+          return plan.pods;
+        },
+        { concurrency: f.concurrency, ...(progress ? { onProgress: progress } : {}) },
+      );
+    } catch (e) {
+      if (e instanceof broker.BrokerError) {
+        const viaForward = forward?.lastError();
+        if (viaForward && (e.kind === "unreachable" || e.kind === "timeout")) {
+          throw new CliError(`port-forward to the broker failed: ${viaForward}`, EXIT.error, "Check that you may create pods/portforward in the broker's namespace.");
+        }
+        throw new CliError(e.message);
+      }
+      throw e;
+    }
+    const warnings: Warning[] = [...inv.warnings];
+    if (widened) warnings.push({ code: "fetch-widened", message: `reading every pod's traffic: ${widened}` });
+    return {
+      snapshot: { createdAt: now, context: target.context, data: fetched.data, inventory: inv.inventory, malformed: fetched.malformed },
+      defaultNamespace: target.namespace,
+      warnings,
+      failures: fetched.failures,
+      wire: fetched.wire,
+      stats: { brokerRequests: fetched.requests, apiRequests: inv.requests },
+      close,
+    };
+  } catch (e) {
+    await close();
+    if (e instanceof ApiUnreachableError || e instanceof pf.BrokerLookupError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+export type { Inventory };
