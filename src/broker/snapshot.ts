@@ -84,3 +84,38 @@ export function parseSnapshot(doc: unknown, source: string): LoadedSnapshot {
     malformed: { traffic: traffic.malformed, pods: pods.malformed, services: services.malformed },
   };
 }
+
+/** Keeps only what resolution reads: no pod spec (env, volumes), no Service annotations. */
+export function sanitiseWire(wire: { pods: unknown[]; services: unknown[]; traffic: unknown[] }): Snapshot["broker"] {
+  const pick = (o: unknown, key: string): unknown => (o && typeof o === "object" ? (o as Record<string, unknown>)[key] : undefined);
+  const pods = wire.pods.map((p) => {
+    const obj = pick(p, "pod_obj");
+    const meta = pick(obj, "metadata");
+    const hostNetwork = pick(pick(obj, "spec"), "hostNetwork");
+    const owners = pick(meta, "ownerReferences");
+    return {
+      ...(p as Record<string, unknown>),
+      pod_obj: obj
+        ? {
+            metadata: {
+              name: pick(meta, "name"),
+              namespace: pick(meta, "namespace"),
+              labels: pick(meta, "labels") ?? {},
+              ...(Array.isArray(owners) ? { ownerReferences: owners.map((o) => ({ kind: pick(o, "kind"), name: pick(o, "name") })) } : {}),
+            },
+            ...(typeof hostNetwork === "boolean" ? { spec: { hostNetwork } } : {}),
+          }
+        : null,
+    };
+  });
+  const services = wire.services.map((s) => {
+    const spec = pick(pick(s, "service_spec"), "spec");
+    return {
+      ...(s as Record<string, unknown>),
+      service_spec: spec
+        ? { spec: { clusterIP: pick(spec, "clusterIP"), selector: pick(spec, "selector") ?? null, ports: pick(spec, "ports") ?? [] } }
+        : null,
+    };
+  });
+  return { pods, services, traffic: wire.traffic };
+}

@@ -139,6 +139,39 @@ export async function run(argv: string[], io: Io): Promise<number> {
       },
     )
     .command(
+      "snapshot",
+      "Record the broker's traffic and the cluster inventory into a file, for gen --from-snapshot",
+      (y) =>
+        y
+          .options({
+            output: { alias: "o", type: "string", demandOption: true, describe: "File to write (JSON)" },
+            namespace: { alias: "n", type: "string", describe: "Only this namespace's traffic (default: all)" },
+            "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every namespace (the default)" },
+            context: { type: "string", describe: "Kubeconfig context to use" },
+            kubeconfig: { type: "string", describe: "Path to the kubeconfig file" },
+            "broker-url": { type: "string", describe: "kguardian broker URL; skips the port-forward (env GUARDIAN_BROKER_URL)" },
+            "broker-token": { type: "string", describe: "Bearer token for an auth-enabled broker (env BROKER_AUTH_TOKEN)" },
+            "broker-namespace": {
+              type: "string",
+              describe: "Namespace of the broker Service (env KUBE_GUARDIAN_NAMESPACE, default kguardian)",
+            },
+            "broker-service": { type: "string", describe: "Name of the broker Service (default: found by label)" },
+            concurrency: { type: "number", default: 8, describe: "Broker requests in flight at once" },
+            "request-timeout": { type: "string", default: "30s", describe: "Timeout of each broker request" },
+            verbose: { alias: "v", type: "boolean", default: false, describe: "Log each request (never credentials)" },
+          })
+          .epilog(
+            examplesText([
+              ["kubectl guardian snapshot -o traffic.json", "record everything the broker saw"],
+              ["kubectl guardian gen netpol --all -n shop --from-snapshot traffic.json", "generate from it later, with no cluster"],
+            ]),
+          ),
+      async (args) => {
+        const { runSnapshot } = await import("./snapshot.ts");
+        exitCode = await runSnapshot(args as never, io);
+      },
+    )
+    .command(
       "version",
       "Print the version, commit and build date",
       (y) => y.option("output", { alias: "o", type: "string", choices: ["text", "json"], default: "text" }),
@@ -166,7 +199,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         ["kubectl guardian version", "print version information"],
       ]),
     )
-    .demandCommand(1, "a command is required: gen, version or completion")
+    .demandCommand(1, "a command is required: gen, snapshot, version or completion")
     .strict()
     .recommendCommands()
     .help()

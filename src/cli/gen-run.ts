@@ -9,7 +9,8 @@ import { colorEnabled, type Io } from "./io.ts";
 import { type Loaded, loadCluster, loadDemo, loadSnapshotFile } from "./sources.ts";
 import { GENERATOR } from "./version.ts";
 
-const NO_TRAFFIC_HINT = "Let the workload run 5-15 minutes under normal load, generate some traffic, and check that the kguardian broker has data for it.";
+const NO_TRAFFIC_HINT =
+  "Let the workload run 5-15 minutes under normal load, generate some traffic, and check that the kguardian broker has data for it.";
 
 function load(o: GenOptions, io: Io): Promise<Loaded> {
   if (o.source.kind === "demo") return loadDemo();
@@ -58,11 +59,16 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
         message: `${malformed} malformed broker record(s) skipped (${snap.malformed.traffic} traffic, ${snap.malformed.pods} pod, ${snap.malformed.services} service)`,
       });
     }
-    for (const f of src.failures) result.warnings.push({ code: "fetch-failed", message: `traffic of pod ${f.pod.namespace}/${f.pod.name} not read: ${f.error.message}` });
+    for (const f of src.failures)
+      result.warnings.push({
+        code: "fetch-failed",
+        message: `traffic of pod ${f.pod.namespace}/${f.pod.name} not read: ${f.error.message}`,
+      });
 
     if (scope.kind === "pod" && result.failed[0]) {
       const f = result.failed[0];
-      if (f.reason === "no-traffic") throw new CliError(`No traffic data found for pod ${scope.namespace}/${scope.name}`, EXIT.error, NO_TRAFFIC_HINT);
+      if (f.reason === "no-traffic")
+        throw new CliError(`No traffic data found for pod ${scope.namespace}/${scope.name}`, EXIT.error, NO_TRAFFIC_HINT);
       throw new CliError(f.message);
     }
 
@@ -75,8 +81,10 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
         o.force,
       );
     }
-    for (const line of summaryLines(result, objects.length, { one: "NetworkPolicy", many: "NetworkPolicies" }, paint, write)) io.stderr.write(`${line}\n`);
-    if (src.failures.length > 0) io.stderr.write(paint.warn(`${src.failures.length} pod(s) could not be read from the broker; see the warnings above\n`));
+    for (const line of summaryLines(result, objects.length, { one: "NetworkPolicy", many: "NetworkPolicies" }, paint, write))
+      io.stderr.write(`${line}\n`);
+    if (src.failures.length > 0)
+      io.stderr.write(paint.warn(`${src.failures.length} pod(s) could not be read from the broker; see the warnings above\n`));
     if (write?.refused.length) return EXIT.error;
     return result.failed.length > 0 || src.failures.length > 0 ? EXIT.error : EXIT.ok;
   } finally {

@@ -95,7 +95,8 @@ export function complete(f: GenFlags, io: Io): GenOptions {
     verbose: f.verbose,
   };
   return {
-    scopeFor: (namespace) => (f.allNamespaces ? { kind: "all" } : f.all ? { kind: "namespace", namespace } : { kind: "pod", namespace, name: pod }),
+    scopeFor: (namespace) =>
+      f.allNamespaces ? { kind: "all" } : f.all ? { kind: "namespace", namespace } : { kind: "pod", namespace, name: pod },
     ...(f.namespace ? { namespace: f.namespace } : {}),
     type: f.type === "cilium" ? "cilium" : "kubernetes",
     source: f.demo ? { kind: "demo" } : f.fromSnapshot ? { kind: "snapshot", path: f.fromSnapshot } : { kind: "cluster", flags: cluster },

@@ -45,7 +45,11 @@ export async function loadSnapshotFile(file: string): Promise<Loaded> {
   try {
     text = await readFile(file, "utf8");
   } catch (e) {
-    throw new CliError(`cannot read snapshot ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, EXIT.error, "Check the path given to --from-snapshot.");
+    throw new CliError(
+      `cannot read snapshot ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+      EXIT.error,
+      "Check the path given to --from-snapshot.",
+    );
   }
   let doc: unknown;
   try {
@@ -79,7 +83,11 @@ export async function loadCluster(f: ClusterFlags, scopeFor: (ns: string) => Sco
   const log = f.verbose ? (line: string) => io.stderr.write(`${line}\n`) : undefined;
   let target: ReturnType<typeof loadKubeconfig>;
   try {
-    target = loadKubeconfig({ ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}), env: io.env });
+    target = loadKubeconfig({
+      ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}),
+      ...(f.context ? { context: f.context } : {}),
+      env: io.env,
+    });
   } catch (e) {
     if (e instanceof KubeconfigError) throw new CliError(e.message);
     throw e;
@@ -87,19 +95,23 @@ export async function loadCluster(f: ClusterFlags, scopeFor: (ns: string) => Sco
   log?.(`context ${target.context}, API server ${target.server}`);
   const scope = scopeFor(f.namespace ?? target.namespace);
 
-  let forward: Awaited<ReturnType<typeof pf.openPortForward>> | null = null;
+  let forward = null as Awaited<ReturnType<typeof pf.openPortForward>> | null;
   const close = async () => {
     await forward?.close();
   };
   try {
-    const inventoryP = loadInventory(target.kc, target.server);
-    let baseUrl = f.brokerUrl;
-    if (!baseUrl) {
-      const loc = await pf.findBroker(target.kc, { namespace: f.brokerNamespace ?? "kguardian", ...(f.brokerService ? { service: f.brokerService } : {}) });
+    const connect = async (): Promise<string> => {
+      if (f.brokerUrl) return f.brokerUrl;
+      const loc = await pf.findBroker(target.kc, {
+        namespace: f.brokerNamespace ?? "kguardian",
+        ...(f.brokerService ? { service: f.brokerService } : {}),
+      });
       forward = await pf.openPortForward(target.kc, loc);
-      baseUrl = forward.url;
-      log?.(`port-forward ${baseUrl} → pod ${loc.namespace}/${loc.pod}:${loc.port} (Service ${loc.service})`);
-    }
+      log?.(`port-forward ${forward.url} → pod ${loc.namespace}/${loc.pod}:${loc.port} (Service ${loc.service})`);
+      return forward.url;
+    };
+    // The inventory and the broker connection are independent: both at once.
+    const [inv, baseUrl] = await Promise.all([loadInventory(target.kc, target.server), connect()]);
     const client = new broker.BrokerClient({
       baseUrl,
       ...(f.brokerToken ? { token: f.brokerToken } : {}),
@@ -108,7 +120,6 @@ export async function loadCluster(f: ClusterFlags, scopeFor: (ns: string) => Sco
       maxBodyBytes: 512 << 20,
       ...(log ? { log } : {}),
     });
-    const inv = await inventoryP;
     const progress =
       io.stderr.isTTY === true
         ? (done: number, total: number) => {
@@ -131,7 +142,11 @@ export async function loadCluster(f: ClusterFlags, scopeFor: (ns: string) => Sco
       if (e instanceof broker.BrokerError) {
         const viaForward = forward?.lastError();
         if (viaForward && (e.kind === "unreachable" || e.kind === "timeout")) {
-          throw new CliError(`port-forward to the broker failed: ${viaForward}`, EXIT.error, "Check that you may create pods/portforward in the broker's namespace.");
+          throw new CliError(
+            `port-forward to the broker failed: ${viaForward}`,
+            EXIT.error,
+            "Check that you may create pods/portforward in the broker's namespace.",
+          );
         }
         throw new CliError(e.message);
       }

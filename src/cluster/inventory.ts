@@ -36,7 +36,11 @@ export async function loadInventory(kc: KubeConfig, server: string): Promise<Inv
   let requests = 0;
 
   /** Every page of a list; null when RBAC forbids it (with a warning naming the verb and resource). */
-  async function list<T>(resource: string, consequence: string, fn: (p: { limit: number; _continue?: string }) => Promise<Listing<T>>): Promise<T[] | null> {
+  async function list<T>(
+    resource: string,
+    consequence: string,
+    fn: (p: { limit: number; _continue?: string }) => Promise<Listing<T>>,
+  ): Promise<T[] | null> {
     const out: T[] = [];
     let cont: string | undefined;
     do {
@@ -50,7 +54,13 @@ export async function loadInventory(kc: KubeConfig, server: string): Promise<Inv
           warnings.push({ code: "rbac", message: `cannot list ${resource} in all namespaces (forbidden); ${consequence}` });
           return null;
         }
-        if (code === 401) throw new ApiUnreachableError(`the API server at ${server} rejected the credentials (401); log in again or check --context`);
+        if (code === 404) {
+          // An older API server without this API version (batch/v1 CronJob before 1.21).
+          warnings.push({ code: "api-missing", message: `the API server does not serve ${resource}; ${consequence}` });
+          return null;
+        }
+        if (code === 401)
+          throw new ApiUnreachableError(`the API server at ${server} rejected the credentials (401); log in again or check --context`);
         if (typeof code === "number") throw new ApiUnreachableError(`listing ${resource} failed: ${code} from the API server at ${server}`);
         const cause = (e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message.split("\n")[0];
         throw new ApiUnreachableError(`cannot reach the API server at ${server} (${cause}); check the context with 'kubectl cluster-info'`);
@@ -65,7 +75,9 @@ export async function loadInventory(kc: KubeConfig, server: string): Promise<Inv
   const namespaces = await list("namespaces", "namespace labels are unknown", (p) => core.listNamespace(p));
   const [nodes, pods, services, endpoints, rss, deploys, sts, dss, jobs, cronjobs] = await Promise.all([
     list("nodes", "node peers become plain external addresses", (p) => core.listNode(p)),
-    list("pods", "no workload can be resolved from the cluster; only the broker's records are used", (p) => core.listPodForAllNamespaces(p)),
+    list("pods", "no workload can be resolved from the cluster; only the broker's records are used", (p) =>
+      core.listPodForAllNamespaces(p),
+    ),
     list("services", "Service addresses resolve only through the broker's records", (p) => core.listServiceForAllNamespaces(p)),
     list("endpoints", "Services without selectors and the API server cannot be resolved", (p) => core.listEndpointsForAllNamespaces(p)),
     list("replicasets.apps", "Deployments are inferred from ReplicaSet names", (p) => apps.listReplicaSetForAllNamespaces(p)),
@@ -111,15 +123,28 @@ export async function loadInventory(kc: KubeConfig, server: string): Promise<Inv
     ["DaemonSet", dss],
   ] as const) {
     for (const w of items ?? []) {
-      workloads.push({ kind, name: w.metadata?.name ?? "", namespace: w.metadata?.namespace ?? "", selector: matchLabels(w.spec?.selector) });
+      workloads.push({
+        kind,
+        name: w.metadata?.name ?? "",
+        namespace: w.metadata?.namespace ?? "",
+        selector: matchLabels(w.spec?.selector),
+      });
     }
   }
   for (const r of rss ?? []) {
-    if (!controllerOf(r.metadata)) workloads.push({ kind: "ReplicaSet", name: r.metadata?.name ?? "", namespace: r.metadata?.namespace ?? "", selector: matchLabels(r.spec?.selector) });
+    if (!controllerOf(r.metadata))
+      workloads.push({
+        kind: "ReplicaSet",
+        name: r.metadata?.name ?? "",
+        namespace: r.metadata?.namespace ?? "",
+        selector: matchLabels(r.spec?.selector),
+      });
   }
   // Job selectors are generated per run (controller-uid): their pods are selected by stable labels instead.
-  for (const j of jobs ?? []) workloads.push({ kind: "Job", name: j.metadata?.name ?? "", namespace: j.metadata?.namespace ?? "", selector: null });
-  for (const c of cronjobs ?? []) workloads.push({ kind: "CronJob", name: c.metadata?.name ?? "", namespace: c.metadata?.namespace ?? "", selector: null });
+  for (const j of jobs ?? [])
+    workloads.push({ kind: "Job", name: j.metadata?.name ?? "", namespace: j.metadata?.namespace ?? "", selector: null });
+  for (const c of cronjobs ?? [])
+    workloads.push({ kind: "CronJob", name: c.metadata?.name ?? "", namespace: c.metadata?.namespace ?? "", selector: null });
 
   const invPods: InventoryPod[] = [];
   for (const p of pods ?? []) {
@@ -128,7 +153,8 @@ export async function loadInventory(kc: KubeConfig, server: string): Promise<Inv
     const owner = topOwner(p);
     const containerPorts: ContainerPort[] = [];
     for (const c of [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])]) {
-      for (const cp of c.ports ?? []) containerPorts.push({ ...(cp.name ? { name: cp.name } : {}), port: cp.containerPort, protocol: proto(cp.protocol) });
+      for (const cp of c.ports ?? [])
+        containerPorts.push({ ...(cp.name ? { name: cp.name } : {}), port: cp.containerPort, protocol: proto(cp.protocol) });
     }
     invPods.push({
       name: p.metadata?.name ?? "",

@@ -23,7 +23,8 @@ export function loadKubeconfig(o: { kubeconfig?: string; context?: string; env: 
   } else if (o.env.KUBECONFIG) {
     const listed = o.env.KUBECONFIG.split(path.delimiter).filter(Boolean);
     files = listed.filter((f) => existsSync(f));
-    if (files.length === 0) throw new KubeconfigError(`none of the KUBECONFIG files exist (${listed.join(", ")}); fix KUBECONFIG or pass --kubeconfig`);
+    if (files.length === 0)
+      throw new KubeconfigError(`none of the KUBECONFIG files exist (${listed.join(", ")}); fix KUBECONFIG or pass --kubeconfig`);
   } else {
     const def = path.join(home, ".kube", "config");
     if (!existsSync(def)) throw new KubeconfigError(`no kubeconfig found at ${def}; set KUBECONFIG or pass --kubeconfig (or try --demo)`);
@@ -45,7 +46,9 @@ export function loadKubeconfig(o: { kubeconfig?: string; context?: string; env: 
   const ctx = kc.getContextObject(context);
   if (!ctx) {
     const known = kc.getContexts().map((c) => c.name);
-    throw new KubeconfigError(`context "${context}" not found in kubeconfig (known: ${known.join(", ") || "none"}); pass one with --context`);
+    throw new KubeconfigError(
+      `context "${context}" not found in kubeconfig (known: ${known.join(", ") || "none"}); pass one with --context`,
+    );
   }
   kc.setCurrentContext(context);
   const cluster = kc.getCurrentCluster();

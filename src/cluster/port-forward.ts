@@ -18,20 +18,36 @@ export interface BrokerLocation {
 
 const code = (e: unknown) => (e as { code?: number }).code;
 
+/** API errors as one line naming what was refused; 404 is left to the caller. */
+async function api<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const c = code(e);
+    if (c === 403) throw new BrokerLookupError(`cannot ${what}: forbidden for your user; ask for that permission, or pass --broker-url`);
+    if (typeof c === "number" && c !== 404) throw new BrokerLookupError(`cannot ${what}: the API server answered ${c}`);
+    throw e;
+  }
+}
+
 async function findService(core: CoreV1Api, namespace: string, name?: string): Promise<V1Service> {
   if (name) {
     try {
-      return await core.readNamespacedService({ namespace, name });
+      return await api(`get service ${namespace}/${name}`, () => core.readNamespacedService({ namespace, name }));
     } catch (e) {
-      if (code(e) === 404) throw new BrokerLookupError(`broker Service ${namespace}/${name} not found; check --broker-service and --broker-namespace`);
+      if (code(e) === 404)
+        throw new BrokerLookupError(`broker Service ${namespace}/${name} not found; check --broker-service and --broker-namespace`);
       throw e;
     }
   }
-  const byLabel = await core.listNamespacedService({ namespace, labelSelector: BROKER_LABEL });
-  if (byLabel.items.length > 0) return byLabel.items.sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))[0] as V1Service;
+  const byLabel = await api(`list services in namespace ${namespace}`, () =>
+    core.listNamespacedService({ namespace, labelSelector: BROKER_LABEL }),
+  );
+  if (byLabel.items.length > 0)
+    return byLabel.items.sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))[0] as V1Service;
   for (const n of BROKER_NAMES) {
     try {
-      return await core.readNamespacedService({ namespace, name: n });
+      return await api(`get service ${namespace}/${n}`, () => core.readNamespacedService({ namespace, name: n }));
     } catch (e) {
       if (code(e) !== 404) throw e;
     }
@@ -42,7 +58,8 @@ async function findService(core: CoreV1Api, namespace: string, name?: string): P
   );
 }
 
-const isReady = (p: V1Pod) => p.status?.phase === "Running" && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+const isReady = (p: V1Pod) =>
+  p.status?.phase === "Running" && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 
 /** Service → a Ready pod → the container port behind the Service's targetPort (named or numeric). */
 export async function findBroker(kc: KubeConfig, o: { namespace: string; service?: string }): Promise<BrokerLocation> {
@@ -53,11 +70,13 @@ export async function findBroker(kc: KubeConfig, o: { namespace: string; service
   const sp = ports.find((p) => p.name === "http") ?? ports.find((p) => p.port === 9090) ?? ports[0];
   if (!sp) throw new BrokerLookupError(`broker Service ${o.namespace}/${name} has no ports`);
   const selector = svc.spec?.selector ?? {};
-  if (Object.keys(selector).length === 0) throw new BrokerLookupError(`broker Service ${o.namespace}/${name} has no selector, so no pod to forward to; pass --broker-url`);
+  if (Object.keys(selector).length === 0)
+    throw new BrokerLookupError(`broker Service ${o.namespace}/${name} has no selector, so no pod to forward to; pass --broker-url`);
   const labelSelector = Object.entries(selector)
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
-  const pods = (await core.listNamespacedPod({ namespace: o.namespace, labelSelector })).items;
+  const pods = (await api(`list pods in namespace ${o.namespace}`, () => core.listNamespacedPod({ namespace: o.namespace, labelSelector })))
+    .items;
   const pod = pods.filter(isReady).sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))[0];
   if (!pod) {
     throw new BrokerLookupError(
@@ -70,7 +89,8 @@ export async function findBroker(kc: KubeConfig, o: { namespace: string; service
   else if (/^\d+$/.test(String(target))) port = Number(target);
   else {
     for (const c of pod.spec?.containers ?? []) for (const cp of c.ports ?? []) if (cp.name === target) port = cp.containerPort;
-    if (port === undefined) throw new BrokerLookupError(`broker pod ${o.namespace}/${pod.metadata?.name} declares no container port named "${target}"`);
+    if (port === undefined)
+      throw new BrokerLookupError(`broker pod ${o.namespace}/${pod.metadata?.name} declares no container port named "${target}"`);
   }
   return { namespace: o.namespace, service: name, pod: pod.metadata?.name as string, port };
 }
@@ -91,9 +111,12 @@ export async function openPortForward(kc: KubeConfig, loc: BrokerLocation): Prom
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     const err = new Writable({
-      write(chunk, _enc, done) {
-        last = String(chunk);
-        socket.destroy();
+      write(chunk: Buffer, _enc, done) {
+        // The error channel's first frame carries only the port number, which arrives here empty.
+        if (chunk.length > 0) {
+          last = String(chunk);
+          socket.destroy();
+        }
         done();
       },
     });

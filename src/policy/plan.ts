@@ -21,7 +21,10 @@ export function planFetch(inventory: Inventory, brokerPods: BrokerPod[], scope: 
   const mine = all.filter((p) => (scope.kind === "namespace" ? p.namespace === scope.namespace : targets.has(workloadKey(p.workload))));
   const udp = mine.find((p) => p.containerPorts.some((c) => c.protocol === "UDP"));
   if (udp) {
-    return { pods: everything(), widened: `${udp.namespace}/${udp.name} serves UDP, whose clients' rows are the only evidence of its ingress` };
+    return {
+      pods: everything(),
+      widened: `${udp.namespace}/${udp.name} serves UDP, whose clients' rows are the only evidence of its ingress`,
+    };
   }
   return { pods: mine.map((p) => ({ name: p.name, namespace: p.namespace })) };
 }

@@ -76,7 +76,9 @@ describe("help and usage", () => {
     const home = await mkdtemp(path.join(tmpdir(), "guardian-home-"));
     const r = await runCli(["gen", "netpol", "web", "-n", "shop"], { env: { HOME: home } });
     expect(r.code).toBe(1);
-    expect(oneLineError(r.stderr)).toEqual([`error: no kubeconfig found at ${home}/.kube/config; set KUBECONFIG or pass --kubeconfig (or try --demo)`]);
+    expect(oneLineError(r.stderr)).toEqual([
+      `error: no kubeconfig found at ${home}/.kube/config; set KUBECONFIG or pass --kubeconfig (or try --demo)`,
+    ]);
     const missing = await runCli(["gen", "netpol", "web", "--kubeconfig", path.join(home, "nope")], { env: { HOME: home } });
     expect(oneLineError(missing.stderr)[0]).toMatch(/kubeconfig .*nope does not exist; check --kubeconfig/);
     const none = await runCli(["gen", "netpol", "web"], { env: { HOME: home, KUBECONFIG: `${home}/a:${home}/b` } });

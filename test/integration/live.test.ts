@@ -1,0 +1,369 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { V1Pod } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import type { PodDetailWire, PodTrafficWire } from "../../src/broker/schema.ts";
+import { naive, T0 } from "../support/builders.ts";
+import { type FakeBroker, startFakeBroker } from "../support/fake-broker.ts";
+import { type FakeKubelet, startFakeKubelet } from "../support/fake-kubelet.ts";
+import { runCli } from "../support/io.ts";
+import { kubeConfig, Seeder, uniqueNs } from "./seed.ts";
+
+const app = uniqueNs("live");
+const kg = uniqueNs("kg");
+let seed: Seeder;
+let broker: FakeBroker;
+let kubelet: FakeKubelet;
+let kubeconfig: string;
+const env = () => ({ HOME: tmpdir() });
+
+function podDetail(p: V1Pod, dead = false): PodDetailWire {
+  return {
+    pod_name: p.metadata?.name as string,
+    pod_ip: p.status?.podIP as string,
+    pod_namespace: p.metadata?.namespace as string,
+    pod_obj: {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name: p.metadata?.name,
+        namespace: p.metadata?.namespace,
+        labels: p.metadata?.labels,
+        ownerReferences: p.metadata?.ownerReferences,
+      },
+    },
+    time_stamp: naive(T0 - 3600_000),
+    node_name: "worker-1",
+    is_dead: dead,
+    pod_identity: null,
+    workload_selector_labels: null,
+  };
+}
+
+let seq = 0;
+function row(local: V1Pod, type: "INGRESS" | "EGRESS", peer: string, port: number, proto = "TCP"): PodTrafficWire {
+  seq++;
+  return {
+    uuid: `00000000-0000-4000-9000-${String(seq).padStart(12, "0")}`,
+    pod_name: local.metadata?.name as string,
+    pod_namespace: local.metadata?.namespace as string,
+    pod_ip: local.status?.podIP as string,
+    pod_port: type === "INGRESS" ? String(port) : "0",
+    ip_protocol: proto,
+    traffic_type: type,
+    traffic_in_out_ip: peer,
+    traffic_in_out_port: type === "INGRESS" ? "0" : String(port),
+    decision: "ALLOW",
+    time_stamp: naive(T0 + seq * 1000),
+  };
+}
+
+beforeAll(async () => {
+  kubeconfig = inject("kubeconfig");
+  seed = new Seeder(kubeConfig(kubeconfig));
+  await seed.namespace(app);
+  await seed.namespace(kg);
+  const web = await seed.deployment(app, "web", { app: "web" }, { replicas: 2, ports: [{ name: "http", containerPort: 8080 }] });
+  const [api] = await seed.deployment(app, "api", { app: "api" }, { ports: [{ name: "http", containerPort: 9000 }] });
+  const [db] = await seed.statefulSet(app, "db", { app: "db" }, { ports: [{ containerPort: 5432 }] });
+  const apiIp = await seed.service(app, "api", { app: "api" }, [{ port: 8080, targetPort: "http" as never }], [api as V1Pod]);
+  const dbIp = await seed.service(app, "db", { app: "db" }, [{ port: 5432, targetPort: 5432 as never }], [db as V1Pod]);
+
+  const traffic: PodTrafficWire[] = [];
+  for (const w of web) {
+    traffic.push(row(w, "EGRESS", apiIp, 8080), row(api as V1Pod, "INGRESS", w.status?.podIP as string, 9000));
+    traffic.push(row(w, "EGRESS", "10.96.0.10", 53, "UDP"));
+  }
+  traffic.push(row(api as V1Pod, "EGRESS", dbIp, 5432), row(db as V1Pod, "INGRESS", api?.status?.podIP as string, 5432));
+  traffic.push(row(api as V1Pod, "EGRESS", "10.96.0.1", 443));
+  broker = await startFakeBroker({ pods: [...web, api as V1Pod, db as V1Pod].map((p) => podDetail(p)), services: [], traffic });
+
+  kubelet = await startFakeKubelet((ns, pod, port) =>
+    ns === kg && pod === "kguardian-broker-0" && port === 9090 ? { host: "127.0.0.1", port: broker.port } : undefined,
+  );
+  await seed.node(`kubelet-${kg}`, "127.0.0.1", kubelet.port);
+  const labels = { "app.kubernetes.io/name": "kguardian-broker" };
+  await seed.pod(kg, "kguardian-broker-0", labels, { node: `kubelet-${kg}`, ports: [{ name: "http", containerPort: 9090 }] });
+  await seed.core.createNamespacedService({
+    namespace: kg,
+    body: {
+      metadata: { name: "kguardian-broker", labels },
+      spec: { selector: labels, ports: [{ name: "http", port: 9090, targetPort: "http" as never }] },
+    },
+  });
+});
+
+afterAll(async () => {
+  await kubelet?.close();
+  await broker?.close();
+});
+
+const gen = (...args: string[]) =>
+  runCli(["gen", "netpol", ...args, "--kubeconfig", kubeconfig, "--broker-namespace", kg, "--output-dir", ""], { env: env() });
+const policies = (yaml: string) => parseAllDocuments(yaml).map((d) => d.toJS());
+
+describe("gen against a live cluster and its broker", () => {
+  it("finds the broker, port-forwards to it and generates from live inventory", async () => {
+    broker.log.length = 0;
+    const r = await gen("--all", "-n", app);
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.code).toBe(0);
+    const byName = Object.fromEntries(policies(r.stdout).map((p) => [p.metadata.name, p.spec]));
+    expect(Object.keys(byName).sort()).toEqual(["api-guardian", "db-guardian", "web-guardian"]);
+    // Service port 8080 → named targetPort http = 9000 on the api pods, from the live inventory.
+    expect(byName["web-guardian"].egress).toContainEqual({
+      to: [{ podSelector: { matchLabels: { app: "api" } } }],
+      ports: [{ port: 9000, protocol: "TCP" }],
+    });
+    expect(byName["web-guardian"].egress).toContainEqual({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+          podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+        },
+      ],
+      ports: [
+        { port: 53, protocol: "TCP" },
+        { port: 53, protocol: "UDP" },
+      ],
+    });
+    expect(byName["api-guardian"].egress).toContainEqual(expect.objectContaining({ to: [{ ipBlock: { cidr: "172.18.0.2/32" } }] }));
+    expect(byName["db-guardian"].ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { app: "api" } } }], ports: [{ port: 5432, protocol: "TCP" }] },
+    ]);
+    expect(kubelet.forwards.some((f) => f === `${kg}/kguardian-broker-0:9090`)).toBe(true);
+    expect(broker.log.filter((l) => l === "GET /pod/info")).toHaveLength(1);
+    expect(broker.log.filter((l) => l === "GET /svc/info")).toHaveLength(1);
+  });
+
+  it("uses the context's namespace when -n is not given, and takes a pod name", async () => {
+    const pods = await seed.core.listNamespacedPod({ namespace: app, labelSelector: "app=db" });
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-kc-"));
+    const file = path.join(dir, "config");
+    await writeFile(
+      file,
+      (await readFile(kubeconfig, "utf8")).replace(
+        "{cluster: guardian-test, user: admin, namespace: default}",
+        `{cluster: guardian-test, user: admin, namespace: ${app}}`,
+      ),
+    );
+    const r = await runCli(["gen", "netpol", pods.items[0]?.metadata?.name as string, "--broker-namespace", kg, "--output-dir", ""], {
+      env: { ...env(), KUBECONFIG: file },
+    });
+    expect(r.code).toBe(0);
+    expect(policies(r.stdout).map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([`${app}/db-guardian`]);
+  });
+
+  it("--broker-url skips the port-forward", async () => {
+    const before = kubelet.forwards.length;
+    const r = await runCli(
+      ["gen", "netpol", "api", "-n", app, "--kubeconfig", kubeconfig, "--broker-url", broker.url, "--output-dir", ""],
+      { env: env() },
+    );
+    expect(r.code).toBe(0);
+    expect(kubelet.forwards.length).toBe(before);
+  });
+
+  it("records a snapshot that generates the same policies with no cluster", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-snap-"));
+    const file = path.join(dir, "snap.json");
+    const s = await runCli(["snapshot", "-o", file, "--kubeconfig", kubeconfig, "--broker-namespace", kg], { env: env() });
+    expect(s.stderr).toMatch(/wrote .*snap.json: \d+ traffic rows/);
+    expect(s.code).toBe(0);
+    const snap = JSON.parse(await readFile(file, "utf8"));
+    expect(snap.kind).toBe("TrafficSnapshot");
+    const live = await gen("--all", "-n", app);
+    const offline = await runCli(["gen", "netpol", "--all", "-n", app, "--from-snapshot", file, "--output-dir", ""]);
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toBe(live.stdout);
+  });
+});
+
+describe("errors, one line each", () => {
+  it("a pod without rows: No traffic data found, with the seed's advice", async () => {
+    const quiet = uniqueNs("quiet");
+    await seed.namespace(quiet);
+    await seed.deployment(quiet, "idle", { app: "idle" });
+    const r = await gen("idle", "-n", quiet);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: No traffic data found for pod ${quiet}/idle\nLet the workload run 5-15 minutes under normal load`);
+    // With --all, a workload without traffic is reported and fails the run, but the others are written.
+    await seed.deployment(quiet, "busy", { app: "busy" });
+    const all = await gen("--all", "-n", quiet);
+    expect(all.code).toBe(1);
+    expect(all.stderr).toContain(`warning: No traffic data found for deployment ${quiet}/idle`);
+  });
+
+  it("broker Service not found: lists what was tried", async () => {
+    const empty = uniqueNs("nobroker");
+    await seed.namespace(empty);
+    const r = await runCli(
+      ["gen", "netpol", "--all", "-n", app, "--kubeconfig", kubeconfig, "--broker-namespace", empty, "--output-dir", ""],
+      { env: env() },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `error: kguardian broker Service not found in namespace "${empty}" (tried label app.kubernetes.io/name=kguardian-broker, names kguardian-broker, broker); install kguardian, or pass --broker-namespace / --broker-service, or --broker-url`,
+    );
+  });
+
+  it("no Ready broker pod", async () => {
+    const ns = uniqueNs("notready");
+    await seed.namespace(ns);
+    const labels = { "app.kubernetes.io/name": "kguardian-broker" };
+    await seed.core.createNamespacedService({
+      namespace: ns,
+      body: { metadata: { name: "kguardian-broker", labels }, spec: { selector: labels, ports: [{ port: 9090 }] } },
+    });
+    const r = await runCli(
+      ["gen", "netpol", "--all", "-n", app, "--kubeconfig", kubeconfig, "--broker-namespace", ns, "--output-dir", ""],
+      { env: env() },
+    );
+    expect(r.stderr).toMatch(
+      /^error: no Ready broker pod behind Service .*\/kguardian-broker \(0 pod\(s\) match app.kubernetes.io\/name=kguardian-broker\)/m,
+    );
+  });
+
+  it("401 asks for --broker-token; the token works and never shows", async () => {
+    broker.state.token = "tok-3f9a7";
+    try {
+      const r = await gen("--all", "-n", app);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/pass --broker-token or set BROKER_AUTH_TOKEN/);
+      const ok = await gen("--all", "-n", app, "--broker-token", "tok-3f9a7", "-v");
+      expect(ok.code).toBe(0);
+      expect(ok.stderr).toMatch(/GET \/pod\/info 200/);
+      expect(ok.stdout + ok.stderr).not.toContain("tok-3f9a7");
+    } finally {
+      delete broker.state.token;
+    }
+  });
+
+  it("an unhealthy broker", async () => {
+    broker.state.healthy = false;
+    try {
+      const r = await gen("--all", "-n", app);
+      expect(r.stderr).toMatch(/^error: the broker is unhealthy \(503 for \/health: Database unavailable\)/m);
+    } finally {
+      broker.state.healthy = true;
+    }
+  });
+
+  it("an unknown context names the known ones", async () => {
+    const r = await gen("--all", "-n", app, "--context", "nope");
+    expect(r.stderr).toMatch(/^error: context "nope" not found in kubeconfig \(known: admin, viewer\); pass one with --context$/m);
+  });
+
+  it("an unreachable API server", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-kc-"));
+    const file = path.join(dir, "config");
+    await writeFile(
+      file,
+      "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+    );
+    const r = await runCli(["gen", "netpol", "--all", "-n", app, "--kubeconfig", file, "--broker-url", broker.url, "--output-dir", ""], {
+      env: env(),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: cannot reach the API server at https:\/\/127.0.0.1:9 \(.*\); check the context with 'kubectl cluster-info'$/m,
+    );
+  });
+
+  it("a user without list rights degrades with warnings; without portforward rights the forward fails clearly", async () => {
+    // viewer may read pods and services (for the broker lookup), nothing else, and may not port-forward.
+    const role = `viewer-${kg}`;
+    await seed.rbac.createClusterRole({
+      body: { metadata: { name: role }, rules: [{ apiGroups: [""], resources: ["pods", "services"], verbs: ["get", "list"] }] },
+    });
+    await seed.rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: role },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "viewer" }],
+      },
+    });
+    const r = await runCli(
+      [
+        "gen",
+        "netpol",
+        "--all",
+        "-n",
+        app,
+        "--kubeconfig",
+        kubeconfig,
+        "--context",
+        "viewer",
+        "--broker-namespace",
+        kg,
+        "--output-dir",
+        "",
+      ],
+      {
+        env: env(),
+      },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: port-forward to the broker failed: .*403.*$/m);
+    expect(
+      r.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("error:")),
+    ).toHaveLength(1);
+
+    // With port-forward allowed, the run succeeds; each kind it may not list is a warning, not a crash.
+    await seed.rbac.replaceClusterRole({
+      name: role,
+      body: {
+        metadata: { name: role },
+        rules: [
+          { apiGroups: [""], resources: ["pods", "services"], verbs: ["get", "list"] },
+          { apiGroups: [""], resources: ["pods/portforward"], verbs: ["get", "create"] },
+        ],
+      },
+    });
+    const ok = await runCli(
+      [
+        "gen",
+        "netpol",
+        "--all",
+        "-n",
+        app,
+        "--kubeconfig",
+        kubeconfig,
+        "--context",
+        "viewer",
+        "--broker-namespace",
+        kg,
+        "--output-dir",
+        "",
+      ],
+      {
+        env: env(),
+      },
+    );
+    expect(ok.stderr).not.toMatch(/^error/m);
+    expect(ok.code).toBe(0);
+    for (const res of [
+      "namespaces",
+      "nodes",
+      "endpoints",
+      "replicasets.apps",
+      "deployments.apps",
+      "statefulsets.apps",
+      "daemonsets.apps",
+      "jobs.batch",
+    ]) {
+      expect(ok.stderr).toContain(`warning: cannot list ${res} in all namespaces (forbidden); `);
+    }
+    // Without ReplicaSets the Deployment still comes from the pod-template-hash naming.
+    expect(
+      policies(ok.stdout)
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(["api-guardian", "db-guardian", "web-guardian"]);
+  });
+});
