@@ -195,6 +195,8 @@ export function buildPolicies(index: ClusterIndex, resolved: Resolved, opts: Bui
       policyTypes: opts.policyTypes,
     });
     warnings.push(...checkSelector(index, target, selector, label));
+    const policy = policies[policies.length - 1] as WorkloadPolicy;
+    if (wantIngress) warnings.push(...checkUdpServers(index, key, policy, label));
   }
 
   const defaultDeny = opts.defaultDeny ? [...new Set(targets.map((t) => t.namespace))].sort() : [];
@@ -233,6 +235,20 @@ function checkSelector(index: ClusterIndex, target: WorkloadRef, selector: Label
     out.push({ code: "selector-wide", message: `${label}: selector ${fmtLabels(selector)} also matches ${[...others].sort().join(", ")}` });
   }
   return out;
+}
+
+/** The broker records no UDP ingress: a UDP port without client evidence will be denied. Say so. */
+function checkUdpServers(index: ClusterIndex, key: string, p: WorkloadPolicy, label: string): Warning[] {
+  const declared = new Set<number>();
+  for (const pod of index.podsByWorkload.get(key) ?? []) for (const c of pod.containerPorts) if (c.protocol === "UDP") declared.add(c.port);
+  const seen = new Set(p.ingress.flatMap((r) => r.ports.filter((x) => x.protocol === "UDP").map((x) => x.port)));
+  return [...declared]
+    .filter((port) => !seen.has(port))
+    .sort((a, b) => a - b)
+    .map((port) => ({
+      code: "udp-unseen",
+      message: `${label} declares UDP port ${port} but no client was seen using it (the broker records UDP only at the client); the policy denies it`,
+    }));
 }
 
 export function fmtLabels(l: Labels): string {

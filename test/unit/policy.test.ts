@@ -201,6 +201,16 @@ describe("DNS", () => {
     expect(gen(c, { allowDns: false }).yaml()).not.toContain("kube-dns");
   });
 
+  it("a UDP server with no client evidence is warned about", () => {
+    const c = new Cluster();
+    const [stats] = c.deployment("mon", "statsd", { app: "statsd" }, { ports: [{ name: "udp", port: 8125, protocol: "UDP" }] });
+    c.row(stats!, "EGRESS", "1.1.1.1", 443);
+    const r = gen(c);
+    expect(r.result.warnings.find((w) => w.code === "udp-unseen")?.message).toBe(
+      "deployment mon/statsd declares UDP port 8125 but no client was seen using it (the broker records UDP only at the client); the policy denies it",
+    );
+  });
+
   it("the DNS server's ingress comes from its clients' UDP egress rows", () => {
     const c = new Cluster();
     c.dns();

@@ -1,0 +1,90 @@
+// Golden files for the seed guide's scenarios. Update after a deliberate change with: npm run golden:update
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { plain, summaryLines } from "../../src/output/summary.ts";
+import { toYamlStream } from "../../src/output/yaml.ts";
+import { Cluster, svcPort, tcp } from "../support/builders.ts";
+import { gen } from "../support/generate.ts";
+
+const DIR = path.resolve(import.meta.dirname, "../fixtures/golden");
+const update = process.env.UPDATE_GOLDEN === "1";
+
+function golden(name: string, actual: string): void {
+  const file = path.join(DIR, name);
+  if (update) {
+    mkdirSync(DIR, { recursive: true });
+    writeFileSync(file, actual);
+  }
+  if (!existsSync(file)) throw new Error(`${file} is missing; run npm run golden:update`);
+  expect(actual).toBe(readFileSync(file, "utf8"));
+}
+
+/** Scenario 1: ingress controller → frontend → backend → database, with DNS. */
+function threeTier() {
+  const c = new Cluster().node("worker-1", "10.0.0.11");
+  c.dns();
+  const [ing] = c.deployment(
+    "ingress-nginx",
+    "ingress-nginx-controller",
+    { "app.kubernetes.io/name": "ingress-nginx" },
+    { ports: [tcp(443, "https")] },
+  );
+  const fe = c.deployment("myapp", "frontend", { app: "frontend", tier: "web" }, { replicas: 2, ports: [tcp(8080, "http")] });
+  const be = c.deployment("myapp", "backend", { app: "backend", tier: "api" }, { replicas: 2, ports: [tcp(9000, "http")] });
+  const [db] = c.statefulSet("myapp", "database", { app: "database", tier: "db" }, { ports: [tcp(5432, "postgres")] });
+  c.service("myapp", "frontend", "10.96.10.1", { app: "frontend" }, [svcPort(80, "http", "http")]);
+  c.service("myapp", "backend", "10.96.10.2", { app: "backend" }, [svcPort(8080, "http", "http")]);
+  c.service("myapp", "database", "10.96.10.3", { app: "database" }, [svcPort(5432, "postgres", "postgres")]);
+  c.row(ing!, "INGRESS", "203.0.113.7", 443);
+  for (const f of fe) {
+    c.connect(ing!, f, 8080, { dial: { ip: "10.96.10.1", port: 80 }, times: 3 });
+    c.row(f, "INGRESS", "10.0.0.11", 8080); // kubelet probe
+    for (const b of be) c.connect(f, b, 9000, { dial: { ip: "10.96.10.2", port: 8080 }, times: 2 });
+    c.row(f, "EGRESS", "10.96.0.10", 53, { proto: "UDP" });
+  }
+  for (const b of be) {
+    c.connect(b, db!, 5432, { dial: { ip: "10.96.10.3", port: 5432 }, times: 4 });
+    c.row(b, "EGRESS", "10.96.0.10", 53, { proto: "UDP" });
+  }
+  return c;
+}
+
+describe("seed scenarios", () => {
+  it("1. three tiers: each tier allows exactly its neighbours", () => {
+    const r = gen(threeTier(), { allowDns: true, scope: { kind: "namespace", namespace: "myapp" } });
+    expect(r.result.failed).toEqual([]);
+    golden("three-tier.yaml", toYamlStream(r.objects));
+  });
+
+  it("2. multi-namespace: staging app to the shared database in data", () => {
+    const c = new Cluster();
+    c.dns();
+    const [app] = c.deployment("staging", "my-app", { app: "my-app" });
+    const [pg] = c.statefulSet("data", "postgres", { app: "postgres" }, { ports: [tcp(5432, "postgres")] });
+    c.service("data", "postgres", "10.96.20.1", { app: "postgres" }, [svcPort(5432, "postgres")]);
+    c.connect(app!, pg!, 5432, { dial: { ip: "10.96.20.1", port: 5432 }, times: 5 });
+    c.row(app!, "EGRESS", "10.96.0.10", 53, { proto: "UDP" });
+    const r = gen(c, { allowDns: true, scope: { kind: "pod", namespace: "staging", name: app!.name } });
+    golden("multi-namespace.yaml", toYamlStream(r.objects));
+  });
+
+  it("3. default deny plus the allowlist, for a whole namespace", () => {
+    const r = gen(threeTier(), { allowDns: true, defaultDeny: true, scope: { kind: "namespace", namespace: "myapp" } });
+    expect(r.objects[0]?.fileName).toBe("myapp-default-deny-networkpolicy.yaml");
+    golden("default-deny.yaml", toYamlStream(r.objects));
+  });
+
+  it("4. no traffic and unlabeled pods: no policy, and a summary that says why", () => {
+    const c = threeTier();
+    c.deployment("myapp", "cron-worker", { app: "cron-worker" });
+    const bare = c.pod("myapp", "debug-shell", { owner: null });
+    c.row(bare, "EGRESS", "1.1.1.1", 443);
+    const r = gen(c, { allowDns: true, scope: { kind: "namespace", namespace: "myapp" } });
+    expect(r.result.failed.map((f) => `${f.workload.name}:${f.reason}`)).toEqual(["cron-worker:no-traffic", "debug-shell:unlabeled"]);
+    golden(
+      "no-traffic-unlabeled.txt",
+      `${summaryLines(r.result, r.objects.length, { one: "NetworkPolicy", many: "NetworkPolicies" }, plain).join("\n")}\n`,
+    );
+  });
+});
