@@ -4,6 +4,8 @@ export interface ParsedIp {
   /** Canonical text (IPv4 dotted, IPv6 RFC 5952 compact; IPv4-mapped IPv6 becomes IPv4). */
   text: string;
   family: 4 | 6;
+  /** Loopback or unspecified: never a peer. */
+  loopback: boolean;
 }
 
 export function parseIp(raw: string): ParsedIp | null {
@@ -13,12 +15,8 @@ export function parseIp(raw: string): ParsedIp | null {
   if (!s.includes(":") && !ipaddr.IPv4.isValidFourPartDecimal(s)) return null;
   let addr = ipaddr.parse(s);
   if (addr.kind() === "ipv6" && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
-  return addr.kind() === "ipv4" ? { text: addr.toString(), family: 4 } : { text: addr.toString(), family: 6 };
-}
-
-export function isLoopback(ip: ParsedIp): boolean {
-  const r = ipaddr.parse(ip.text).range();
-  return r === "loopback" || r === "unspecified";
+  const range = addr.range();
+  return { text: addr.toString(), family: addr.kind() === "ipv4" ? 4 : 6, loopback: range === "loopback" || range === "unspecified" };
 }
 
 /** The single-address CIDR of an IP: /32 for IPv4, /128 for IPv6. */

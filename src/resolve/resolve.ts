@@ -1,7 +1,19 @@
 // Turns traffic rows into connections between resolved peers. Pure: everything comes in as arguments.
-import type { Connection, Peer, PortProto, Protocol, SkipReason, TrafficData, TrafficRow, Warning } from "../model/types.ts";
+import type {
+  Connection,
+  InventoryService,
+  Labels,
+  Peer,
+  PortProto,
+  Protocol,
+  ServicePort,
+  SkipReason,
+  TrafficData,
+  TrafficRow,
+  Warning,
+} from "../model/types.ts";
 import { backingPods, type ClusterIndex, type PodIdentity, podAt, workloadKey } from "./cluster-index.ts";
-import { hostCidr, isLoopback, type ParsedIp, parseIp } from "./ip.ts";
+import { hostCidr, type ParsedIp, parseIp } from "./ip.ts";
 
 export interface ResolveOptions {
   /** Rows older than this (ms) are ignored. */
@@ -18,7 +30,17 @@ export interface Resolved {
 
 const PROTOCOLS = new Set<Protocol>(["TCP", "UDP", "SCTP"]);
 
+const keys = new WeakMap<Peer, string>();
 export function peerKey(p: Peer): string {
+  let k = keys.get(p);
+  if (k === undefined) {
+    k = computeKey(p);
+    keys.set(p, k);
+  }
+  return k;
+}
+
+function computeKey(p: Peer): string {
   switch (p.kind) {
     case "workload":
       return `w:${workloadKey(p.workload)}`;
@@ -46,30 +68,95 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
   const warn = (code: string, key: string, message: string) => {
     if (!warned.has(`${code}:${key}`)) warned.set(`${code}:${key}`, { code, message });
   };
-  const conns = new Map<string, Connection>();
-  const ids = new Set<string>();
-
+  const conns: Connection[] = [];
   // A connection seen by both ends is one flow with two rows: count rows per end, keep the larger.
-  const rowsAt = new Map<string, { src: number; dst: number }>();
+  // Nested maps by peer object and port, not string keys: this runs once per row.
+  interface Entry {
+    conn: Connection;
+    src: number;
+    dst: number;
+  }
+  const bySrc = new Map<Peer, Map<Peer, Map<number, Entry>>>();
+  const PROTO_CODE: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
   const add = (src: Peer, dst: Peer, port: PortProto, row: TrafficRow, seenAt: "src" | "dst") => {
-    const key = `${peerKey(src)}|${peerKey(dst)}|${port.port}/${port.protocol}`;
-    const n = rowsAt.get(key) ?? { src: 0, dst: 0 };
-    n[seenAt]++;
-    rowsAt.set(key, n);
-    const c = conns.get(key);
-    if (!c) {
-      conns.set(key, { src, dst, port, evidence: { flows: 1, firstSeen: row.time, lastSeen: row.time, pods: [row.podName] } });
+    const byDst = bySrc.get(src) ?? new Map<Peer, Map<number, Entry>>();
+    bySrc.set(src, byDst);
+    const byPort = byDst.get(dst) ?? new Map<number, Entry>();
+    byDst.set(dst, byPort);
+    const pk = port.port * 4 + PROTO_CODE[port.protocol];
+    const entry = byPort.get(pk);
+    if (!entry) {
+      const conn: Connection = { src, dst, port, evidence: { flows: 1, firstSeen: row.time, lastSeen: row.time, pods: [row.podName] } };
+      byPort.set(pk, { conn, src: seenAt === "src" ? 1 : 0, dst: seenAt === "dst" ? 1 : 0 });
+      conns.push(conn);
       return;
     }
-    const e = c.evidence;
-    e.flows = Math.max(n.src, n.dst);
+    entry[seenAt]++;
+    const e = entry.conn.evidence;
+    e.flows = Math.max(entry.src, entry.dst);
     if (row.time < e.firstSeen) e.firstSeen = row.time;
     if (row.time > e.lastSeen) e.lastSeen = row.time;
     if (!e.pods.includes(row.podName)) e.pods.push(row.podName);
   };
 
+  // Memos: a large run sees a few thousand addresses and pods in a million rows.
+  const ips = new Map<string, ParsedIp | null>();
+  const ipOf = (raw: string): ParsedIp | null => {
+    let p = ips.get(raw);
+    if (p === undefined) {
+      p = parseIp(raw);
+      ips.set(raw, p);
+    }
+    return p;
+  };
+  const ports = new Map<string, number | null>();
+  const portOf = (raw: string): number | null => {
+    let p = ports.get(raw);
+    if (p === undefined) {
+      p = parsePort(raw);
+      ports.set(raw, p);
+    }
+    return p;
+  };
+  const locals = new Map<string, Map<string, PodIdentity | undefined>>();
+  const localPod = (ns: string, name: string): PodIdentity | undefined => {
+    const inNs = locals.get(ns) ?? new Map<string, PodIdentity | undefined>();
+    locals.set(ns, inNs);
+    if (inNs.has(name)) return inNs.get(name);
+    const p = index.podsByName.get(`${ns}/${name}`);
+    inNs.set(name, p);
+    return p;
+  };
+  const podPeers = new Map<PodIdentity, Peer | null>();
+  // One object per peer, so that connections can be keyed by object identity.
+  const interned = new Map<string, Peer>();
+  const intern = (p: Peer): Peer => {
+    const k = peerKey(p);
+    const hit = interned.get(k);
+    if (hit) return hit;
+    interned.set(k, p);
+    return p;
+  };
+  const addrPeers = new Map<string, Peer>();
+  const addrPeer = (k: string, make: () => Peer): Peer => {
+    const hit = addrPeers.get(k);
+    if (hit) return hit;
+    const p = make();
+    addrPeers.set(k, p);
+    return p;
+  };
+  const serviceTargets = new Map<string, { peer: Peer; port: number }[]>();
+
   const workloadPeer = (id: PodIdentity, ip: ParsedIp): Peer | null => {
-    if (id.hostNetwork) return { kind: "node", cidr: hostCidr(ip), node: id.nodeName ?? "" };
+    if (id.hostNetwork) return addrPeer(`node:${ip.text}`, () => ({ kind: "node", cidr: hostCidr(ip), node: id.nodeName ?? "" }));
+    let peer = podPeers.get(id);
+    if (peer === undefined) {
+      peer = newWorkloadPeer(id);
+      podPeers.set(id, peer);
+    }
+    return peer;
+  };
+  const newWorkloadPeer = (id: PodIdentity): Peer | null => {
     if (!id.selector) {
       warn(
         "unlabeled-peer",
@@ -78,37 +165,95 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
       );
       return null;
     }
-    return {
+    return intern({
       kind: "workload",
       workload: id.workload,
       selector: id.selector,
       ...(index.dns && id.namespace === index.dns.namespace && isDnsPod(index, id) ? { role: "dns" as const } : {}),
-    };
+    });
   };
 
   /** A remote IP that is not a Service: API server, pod, node or external. */
+  const apiPeer: Peer | null = index.apiServer ? { kind: "apiserver", cidrs: index.apiServer.cidrs } : null;
   const plainPeer = (ip: ParsedIp, t: number): Peer | null | "unlabeled" => {
-    if (index.apiServer?.endpointIps.has(ip.text)) return { kind: "apiserver", cidrs: index.apiServer.cidrs };
+    if (apiPeer && index.apiServer?.endpointIps.has(ip.text)) return apiPeer;
     const pod = podAt(index, ip.text, t);
     if (pod) return workloadPeer(pod, ip) ?? "unlabeled";
     const node = index.nodesByIp.get(ip.text);
-    if (node !== undefined) return { kind: "node", cidr: hostCidr(ip), node };
-    return { kind: "external", cidr: hostCidr(ip) };
+    if (node !== undefined) return addrPeer(`node:${ip.text}`, () => ({ kind: "node", cidr: hostCidr(ip), node }));
+    return addrPeer(`cidr:${ip.text}`, () => ({ kind: "external", cidr: hostCidr(ip) }));
+  };
+
+  /** The workloads behind a selector Service and the pod port each serves the Service port on. */
+  const behindService = (svc: InventoryService, sp: ServicePort, protocol: Protocol, peerIp: ParsedIp): { peer: Peer; port: number }[] => {
+    const memo = `${svc.namespace}/${svc.name}|${sp.port}/${protocol}`;
+    const hit = serviceTargets.get(memo);
+    if (hit) return hit;
+    const out: { peer: Peer; port: number }[] = [];
+    serviceTargets.set(memo, out);
+    const pods = backingPods(index, svc);
+    if (pods.length === 0) {
+      // Backing pods unknown (broker-only data): the Service selector is the best peer we have.
+      if (typeof sp.targetPort !== "number") {
+        warn(
+          "named-target-port",
+          `${svc.namespace}/${svc.name}`,
+          `service ${svc.namespace}/${svc.name} uses named targetPort "${sp.targetPort}" and no backing pod is known; rows to it are skipped`,
+        );
+        return out;
+      }
+      const peer = intern({
+        kind: "workload",
+        workload: { kind: "Service", name: svc.name, namespace: svc.namespace },
+        selector: svc.selector as Labels,
+        ...(index.dns === svc ? { role: "dns" as const } : {}),
+      });
+      out.push({ peer, port: sp.targetPort });
+      return out;
+    }
+    const byWorkload = new Map<string, PodIdentity[]>();
+    for (const p of pods) {
+      const k = workloadKey(p.workload);
+      byWorkload.set(k, [...(byWorkload.get(k) ?? []), p]);
+    }
+    for (const [, group] of [...byWorkload].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const first = group[0] as PodIdentity;
+      const target =
+        typeof sp.targetPort === "number"
+          ? sp.targetPort
+          : group.flatMap((p) => p.containerPorts).find((c) => c.name === sp.targetPort && c.protocol === protocol)?.port;
+      if (target === undefined) {
+        warn(
+          "named-target-port",
+          `${svc.namespace}/${svc.name}/${sp.targetPort}`,
+          `no pod behind service ${svc.namespace}/${svc.name} declares port "${sp.targetPort}"; rows to it are skipped`,
+        );
+        continue;
+      }
+      if (first.hostNetwork) {
+        warn(
+          "hostnetwork-backend",
+          `${svc.namespace}/${svc.name}`,
+          `service ${svc.namespace}/${svc.name} is backed by host-network pods; rows to it are skipped`,
+        );
+        continue;
+      }
+      const peer = workloadPeer(first, peerIp);
+      if (peer) out.push({ peer, port: target });
+    }
+    return out;
   };
 
   for (const row of data.rows) {
-    if (ids.has(row.uuid)) continue; // the broker never repeats a uuid; a merged snapshot might
-    ids.add(row.uuid);
     if (opts.since !== undefined && row.time < opts.since) {
       skip("before-since");
       continue;
     }
-    const decision = row.decision.toUpperCase();
-    if (decision === "DROP" && !opts.includeDropped) {
+    if (!opts.includeDropped && (row.decision === "DROP" || row.decision.toUpperCase() === "DROP")) {
       skip("dropped");
       continue;
     }
-    const dir = row.trafficType.toUpperCase();
+    const dir = row.trafficType === "EGRESS" || row.trafficType === "INGRESS" ? row.trafficType : row.trafficType.toUpperCase();
     if (dir !== "INGRESS" && dir !== "EGRESS") {
       skip("unknown-direction");
       continue;
@@ -123,13 +268,13 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
       continue;
     }
     const protocol = row.protocol as Protocol;
-    const peerIp = parseIp(row.peerIp);
-    const localIp = parseIp(row.podIp);
+    const peerIp = ipOf(row.peerIp);
+    const localIp = ipOf(row.podIp);
     if (!peerIp || !row.podName || !row.podNamespace) {
       skip("missing-field");
       continue;
     }
-    if (isLoopback(peerIp)) {
+    if (peerIp.loopback) {
       skip("loopback");
       continue;
     }
@@ -137,13 +282,12 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
       skip("self");
       continue;
     }
-    const port = parsePort(dir === "INGRESS" ? row.podPort : row.peerPort);
+    const port = portOf(dir === "INGRESS" ? row.podPort : row.peerPort);
     if (port === null) {
       skip("invalid-port");
       continue;
     }
-    const local =
-      index.podsByName.get(`${row.podNamespace}/${row.podName}`) ?? (localIp ? podAt(index, localIp.text, row.time) : undefined);
+    const local = localPod(row.podNamespace, row.podName) ?? (localIp ? podAt(index, localIp.text, row.time) : undefined);
     if (!local || local.hostNetwork) {
       skip("unresolved-local");
       continue;
@@ -192,7 +336,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
         skip("invalid-port");
         continue;
       }
-      add(self, { kind: "apiserver", cidrs: index.apiServer.cidrs }, { port: target, protocol }, row, "src");
+      add(self, apiPeer as Peer, { port: target, protocol }, row, "src");
       continue;
     }
     if (!svc.selector) {
@@ -209,68 +353,22 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
         continue;
       }
       for (const raw of eps.ips) {
-        const ip = parseIp(raw);
+        const ip = ipOf(raw);
         const dst = ip && plainPeer(ip, row.time);
         if (dst && dst !== "unlabeled") add(self, dst, { port: epPort.port, protocol }, row, "src");
       }
       continue;
     }
-    const pods = backingPods(index, svc);
-    if (pods.length === 0) {
-      // Backing pods unknown (broker-only data): the Service selector is the best peer we have.
-      if (typeof sp.targetPort !== "number") {
-        warn(
-          "named-target-port",
-          `${svc.namespace}/${svc.name}`,
-          `service ${svc.namespace}/${svc.name} uses named targetPort "${sp.targetPort}" and no backing pod is known; rows to it are skipped`,
-        );
-        skip("invalid-port");
-        continue;
-      }
-      const dst: Peer = {
-        kind: "workload",
-        workload: { kind: "Service", name: svc.name, namespace: svc.namespace },
-        selector: svc.selector,
-        ...(index.dns === svc ? { role: "dns" as const } : {}),
-      };
-      add(self, dst, { port: sp.targetPort, protocol }, row, "src");
+    const targets = behindService(svc, sp, protocol, peerIp);
+    if (targets.length === 0) {
+      skip("invalid-port");
       continue;
     }
-    const byWorkload = new Map<string, PodIdentity[]>();
-    for (const p of pods) {
-      const k = workloadKey(p.workload);
-      byWorkload.set(k, [...(byWorkload.get(k) ?? []), p]);
-    }
-    for (const [, group] of [...byWorkload].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const first = group[0] as PodIdentity;
-      const target =
-        typeof sp.targetPort === "number"
-          ? sp.targetPort
-          : group.flatMap((p) => p.containerPorts).find((c) => c.name === sp.targetPort && c.protocol === protocol)?.port;
-      if (target === undefined) {
-        warn(
-          "named-target-port",
-          `${svc.namespace}/${svc.name}/${sp.targetPort}`,
-          `no pod behind service ${svc.namespace}/${svc.name} declares port "${sp.targetPort}"; rows to it are skipped`,
-        );
-        continue;
-      }
-      if (first.hostNetwork) {
-        warn(
-          "hostnetwork-backend",
-          `${svc.namespace}/${svc.name}`,
-          `service ${svc.namespace}/${svc.name} is backed by host-network pods; rows to it are skipped`,
-        );
-        continue;
-      }
-      const dst = workloadPeer(first, peerIp);
-      if (dst) add(self, dst, { port: target, protocol }, row, "src");
-    }
+    for (const t of targets) add(self, t.peer, { port: t.port, protocol }, row, "src");
   }
 
-  const connections = [...conns.values()];
-  for (const c of connections) c.evidence.pods.sort();
-  return { connections, skipped, warnings: [...warned.values()], rows: data.rows.length };
+  for (const c of conns) c.evidence.pods.sort();
+  return { connections: conns, skipped, warnings: [...warned.values()], rows: data.rows.length };
 }
 
 function isDnsPod(index: ClusterIndex, id: PodIdentity): boolean {
