@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { builtinModules } from "node:module";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import * as esbuild from "esbuild";
@@ -18,6 +19,27 @@ const lightHelpWidth: esbuild.Plugin = {
     b.onResolve({ filter: /^string-width$/ }, (args) =>
       /node_modules\/(yargs|cliui)\//.test(args.importer) ? { path: path.join(ROOT, "scripts/stubs/string-width.js") } : undefined,
     );
+  },
+};
+
+/**
+ * Node built-ins as lazily evaluated CommonJS shims: an ESM bundle hoists every built-in import to the
+ * top, so --help would load tls, http2 and friends for the cluster code it never runs.
+ */
+const lazyBuiltins: esbuild.Plugin = {
+  name: "lazy-builtins",
+  setup(b) {
+    const builtins = new Set(builtinModules);
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      const bare = args.path.replace(/^node:/, "");
+      if (!builtins.has(bare) || args.kind === "require-call" || /^(module|process|events|buffer|stream|util|path|fs|tty|os)$/.test(bare))
+        return undefined;
+      return { path: bare, namespace: "lazy-builtin" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
+      contents: `module.exports = require("node:${args.path}");`,
+      loader: "js",
+    }));
   },
 };
 
@@ -53,7 +75,7 @@ export async function bundle(): Promise<void> {
       __GUARDIAN_BUILD_DATE__: JSON.stringify(info.date),
       "process.env.NODE_ENV": '"production"',
     },
-    plugins: [lightHelpWidth, jsonAsString],
+    plugins: [lightHelpWidth, jsonAsString, lazyBuiltins],
     logLevel: "warning",
   });
 }
