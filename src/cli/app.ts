@@ -44,6 +44,7 @@ export interface GenFlags {
   concurrency: number;
   requestTimeout: string;
   verbose: boolean;
+  forceConflicts: boolean;
 }
 
 const GEN_HELP = "kubectl guardian gen networkpolicy";
@@ -83,7 +84,8 @@ function genBuilder(y: Argv): Argv<GenFlags> {
       "default-deny": { type: "boolean", default: false, describe: "Also emit a default-deny policy per namespace" },
       "include-dropped": { type: "boolean", default: false, describe: "Turn kernel-dropped flows into candidate rules" },
       since: { type: "string", describe: "Only traffic newer than this (e.g. 30m, 2h, 7d)" },
-      force: { type: "boolean", default: false, describe: "Overwrite files the tool did not write" },
+      force: { type: "boolean", default: false, describe: "Overwrite files, or change live objects, that kubectl-guardian did not write" },
+      "force-conflicts": { type: "boolean", default: false, describe: "With --apply: take over fields another field manager owns" },
       color: { type: "string", default: "auto", choices: ["auto", "always", "never"], describe: "Colour on stderr" },
       concurrency: { type: "number", default: 8, describe: "Broker requests in flight at once" },
       "request-timeout": { type: "string", default: "30s", describe: "Timeout of each broker request" },
@@ -172,6 +174,19 @@ export async function run(argv: string[], io: Io): Promise<number> {
       },
     )
     .command(
+      "rollback <file>",
+      "Undo an --apply: delete what it created, restore what it changed",
+      (y) =>
+        y.positional("file", { type: "string", describe: "The rollback-<time>.yaml file that --apply wrote" }).options({
+          context: { type: "string", describe: "Kubeconfig context (default: the one the apply used)" },
+          kubeconfig: { type: "string", describe: "Path to the kubeconfig file" },
+        }),
+      async (args) => {
+        const { runRollback } = await import("./rollback.ts");
+        exitCode = await runRollback(args as never, io);
+      },
+    )
+    .command(
       "version",
       "Print the version, commit and build date",
       (y) => y.option("output", { alias: "o", type: "string", choices: ["text", "json"], default: "text" }),
@@ -199,7 +214,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         ["kubectl guardian version", "print version information"],
       ]),
     )
-    .demandCommand(1, "a command is required: gen, snapshot, version or completion")
+    .demandCommand(1, "a command is required: gen, snapshot, rollback, version or completion")
     .strict()
     .recommendCommands()
     .help()

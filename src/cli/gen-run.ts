@@ -86,7 +86,24 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
     if (src.failures.length > 0)
       io.stderr.write(paint.warn(`${src.failures.length} pod(s) could not be read from the broker; see the warnings above\n`));
     if (write?.refused.length) return EXIT.error;
-    return result.failed.length > 0 || src.failures.length > 0 ? EXIT.error : EXIT.ok;
+    const incomplete = result.failed.length > 0 || src.failures.length > 0;
+    if ((o.apply || o.dryRun === "server") && objects.length > 0) {
+      const { runApply } = await import("./apply-run.ts");
+      const code = await runApply(
+        {
+          objects: objects.map((x) => x.object as never),
+          apply: o.apply,
+          force: o.force,
+          forceConflicts: o.forceConflicts,
+          dir: o.outputDir || io.cwd,
+          ...o.kube,
+          now: new Date(),
+        },
+        io,
+      );
+      if (code !== EXIT.ok) return code;
+    }
+    return incomplete ? EXIT.error : EXIT.ok;
   } finally {
     await src.close();
   }

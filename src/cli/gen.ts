@@ -20,6 +20,9 @@ export interface GenOptions {
   outputDir: string;
   dryRun: "client" | "server" | "none";
   apply: boolean;
+  forceConflicts: boolean;
+  /** Where --apply and --dry-run=server go, whatever the traffic source. */
+  kube: { kubeconfig?: string; context?: string };
   interactive: boolean;
   allowDns: boolean;
   minFlows: number;
@@ -101,8 +104,11 @@ export function complete(f: GenFlags, io: Io): GenOptions {
     type: f.type === "cilium" ? "cilium" : "kubernetes",
     source: f.demo ? { kind: "demo" } : f.fromSnapshot ? { kind: "snapshot", path: f.fromSnapshot } : { kind: "cluster", flags: cluster },
     outputDir: f.outputDir,
+    // --dry-run=false means apply, as kguardian's flag promised.
     dryRun: f.apply ? "none" : dryRun,
-    apply: f.apply,
+    apply: f.apply || dryRun === "none",
+    forceConflicts: f.forceConflicts,
+    kube: { ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) },
     interactive: !f.nonInteractive && !ci && io.stdinIsTTY && io.stdout.isTTY === true,
     allowDns: f.allowDns,
     minFlows: f.minFlows,
@@ -118,9 +124,6 @@ export function complete(f: GenFlags, io: Io): GenOptions {
 /** Features that later versions fill in fail loudly instead of silently doing nothing. */
 export function validate(o: GenOptions): void {
   if (o.type === "cilium") throw new NotYetSupported("--type cilium");
-  if (o.apply) throw new NotYetSupported("--apply");
-  if (o.dryRun === "none") throw new NotYetSupported("--dry-run=false (applying)");
-  if (o.dryRun === "server") throw new NotYetSupported("--dry-run=server");
 }
 
 export async function runGen(f: GenFlags, io: Io): Promise<number> {

@@ -1,0 +1,277 @@
+// Safe apply: RBAC first, then a server-side dry run of every object, then server-side apply of all
+// of them only if every dry run passed. Objects we do not manage are never touched without --force;
+// the previous state is saved first so that one command restores it.
+import {
+  AuthorizationV1Api,
+  dumpYaml,
+  type KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  loadYaml,
+  PatchStrategy,
+} from "@kubernetes/client-node";
+import { parse } from "yaml";
+
+export const FIELD_MANAGER = "kubectl-guardian";
+
+/**
+ * client-node serialises through its generated models, whose property names differ from the wire
+ * ("from" is "_from"): a plain object sent as-is silently loses those fields. Convert first.
+ */
+export const toModel = <T extends KubernetesObject>(o: T): T => loadYaml<T>(JSON.stringify(o));
+/** And back: a model read from the API server as the wire object, for files. */
+export const toWire = (o: KubernetesObject): KubernetesObject => parse(dumpYaml(o)) as KubernetesObject;
+const MANAGED = { key: "app.kubernetes.io/managed-by", value: "kubectl-guardian" };
+
+export interface ApplyOptions {
+  /** Change live objects of the same name that kubectl-guardian does not manage. */
+  force: boolean;
+  /** Take over fields another field manager owns. */
+  forceConflicts: boolean;
+}
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export const refOf = (o: KubernetesObject): ObjectRef => ({
+  apiVersion: o.apiVersion as string,
+  kind: o.kind as string,
+  ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
+  name: o.metadata?.name as string,
+});
+export const describeRef = (r: ObjectRef) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`;
+
+export class ApplyError extends Error {
+  /** One line per object or permission at fault. */
+  readonly details: string[];
+  constructor(message: string, details: string[] = []) {
+    super(message);
+    this.details = details;
+  }
+}
+
+/** The API server's own words for a failed request. */
+export function apiMessage(e: unknown): string {
+  const err = e as { code?: number; body?: unknown; message?: string };
+  let body = err.body;
+  if (typeof body === "string") {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      /* plain text */
+    }
+  }
+  const msg = (body as { message?: string } | undefined)?.message ?? (typeof body === "string" ? body : err.message) ?? String(e);
+  return `${err.code ? `${err.code}: ` : ""}${msg.split("\n")[0]}`;
+}
+
+// NetworkPolicy → networkpolicies, CiliumNetworkPolicy → ciliumnetworkpolicies.
+const plural = (kind: string) => {
+  const k = kind.toLowerCase();
+  return k.endsWith("y") ? `${k.slice(0, -1)}ies` : `${k}s`;
+};
+const groupOf = (apiVersion: string) => (apiVersion.includes("/") ? (apiVersion.split("/")[0] as string) : "");
+
+/** Which of get/create/patch the user lacks, per kind and namespace, as kubectl auth can-i would say. */
+export async function missingPermissions(
+  kc: KubeConfig,
+  objects: KubernetesObject[],
+  verbs = ["get", "create", "patch"],
+): Promise<string[]> {
+  const authz = kc.makeApiClient(AuthorizationV1Api);
+  const checks = new Map<string, { verb: string; group: string; resource: string; namespace?: string }>();
+  for (const o of objects) {
+    const r = refOf(o);
+    for (const verb of verbs) {
+      const c = { verb, group: groupOf(r.apiVersion), resource: plural(r.kind), ...(r.namespace ? { namespace: r.namespace } : {}) };
+      checks.set(JSON.stringify(c), c);
+    }
+  }
+  const missing: string[] = [];
+  for (const c of checks.values()) {
+    const review = await authz.createSelfSubjectAccessReview({
+      body: {
+        spec: {
+          resourceAttributes: { verb: c.verb, group: c.group, resource: c.resource, ...(c.namespace ? { namespace: c.namespace } : {}) },
+        },
+      },
+    });
+    if (!review.status?.allowed) {
+      missing.push(
+        `${c.verb} ${c.resource}${c.group ? `.${c.group}` : ""} ${c.namespace ? `in namespace ${c.namespace}` : "(cluster-wide)"}`,
+      );
+    }
+  }
+  return missing.sort();
+}
+
+export interface LiveState {
+  ref: ObjectRef;
+  /** The live object before we change it; null when absent. */
+  before: KubernetesObject | null;
+}
+
+export async function readLive(kc: KubeConfig, objects: KubernetesObject[]): Promise<LiveState[]> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  return Promise.all(
+    objects.map(async (o) => {
+      const ref = refOf(o);
+      try {
+        const before = await api.read({
+          apiVersion: ref.apiVersion,
+          kind: ref.kind,
+          metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+        });
+        return { ref, before };
+      } catch (e) {
+        if ((e as { code?: number }).code === 404) return { ref, before: null };
+        throw new ApplyError(`cannot read ${describeRef(ref)}: ${apiMessage(e)}`);
+      }
+    }),
+  );
+}
+
+/** Live objects of the same name that kubectl-guardian did not create. */
+export function foreignObjects(live: LiveState[]): ObjectRef[] {
+  return live.filter((l) => l.before && l.before.metadata?.labels?.[MANAGED.key] !== MANAGED.value).map((l) => l.ref);
+}
+
+export type Outcome = "created" | "configured" | "unchanged";
+
+async function ssa(kc: KubeConfig, o: KubernetesObject, dryRun: boolean, forceConflicts: boolean): Promise<KubernetesObject> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  return api.patch(toModel(o), undefined, dryRun ? "All" : undefined, FIELD_MANAGER, forceConflicts, PatchStrategy.ServerSideApply);
+}
+
+/** Server-side dry run of every object: the failures (with the API server's message) and whether anything would change. */
+export async function dryRunAll(
+  kc: KubeConfig,
+  objects: KubernetesObject[],
+  live: LiveState[],
+  o: ApplyOptions,
+): Promise<{ failures: string[]; changes: number }> {
+  const failures: string[] = [];
+  let changes = 0;
+  for (const [i, obj] of objects.entries()) {
+    try {
+      const after = await ssa(kc, obj, true, o.forceConflicts);
+      const before = live[i]?.before;
+      if (!before || before.metadata?.resourceVersion !== after.metadata?.resourceVersion) changes++;
+    } catch (e) {
+      const code = (e as { code?: number }).code;
+      const hint = code === 409 ? " (another field manager owns these fields; --force-conflicts takes them over)" : "";
+      failures.push(`${describeRef(refOf(obj))}: ${apiMessage(e)}${hint}`);
+    }
+  }
+  return { failures, changes };
+}
+
+export async function applyAll(
+  kc: KubeConfig,
+  objects: KubernetesObject[],
+  live: LiveState[],
+  o: ApplyOptions,
+): Promise<{ ref: ObjectRef; outcome: Outcome }[]> {
+  const out: { ref: ObjectRef; outcome: Outcome }[] = [];
+  for (const [i, obj] of objects.entries()) {
+    const before = live[i]?.before ?? null;
+    const after = await ssa(kc, obj, false, o.forceConflicts);
+    const outcome: Outcome = !before
+      ? "created"
+      : before.metadata?.resourceVersion === after.metadata?.resourceVersion
+        ? "unchanged"
+        : "configured";
+    out.push({ ref: refOf(obj), outcome });
+  }
+  return out;
+}
+
+// ---- Rollback ----
+
+export const ROLLBACK_KIND = "Rollback";
+export const ROLLBACK_API = "guardian.kubectl.io/v1alpha1";
+
+export interface RollbackDoc {
+  apiVersion: typeof ROLLBACK_API;
+  kind: typeof ROLLBACK_KIND;
+  metadata: { createdAt: string; context: string };
+  items: ({ action: "delete"; ref: ObjectRef } | { action: "restore"; object: KubernetesObject })[];
+}
+
+/** What the live object was, without what the server sets. */
+function restorable(model: KubernetesObject): KubernetesObject {
+  const o = toWire(model);
+  const m = o.metadata ?? {};
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: {
+      name: m.name,
+      ...(m.namespace ? { namespace: m.namespace } : {}),
+      ...(m.labels ? { labels: m.labels } : {}),
+      ...(m.annotations ? { annotations: m.annotations } : {}),
+    },
+    ...Object.fromEntries(Object.entries(o).filter(([k]) => !["apiVersion", "kind", "metadata", "status"].includes(k))),
+  } as KubernetesObject;
+}
+
+export function rollbackDoc(live: LiveState[], createdAt: string, context: string): RollbackDoc {
+  return {
+    apiVersion: ROLLBACK_API,
+    kind: ROLLBACK_KIND,
+    metadata: { createdAt, context },
+    items: live.map((l) =>
+      l.before ? { action: "restore" as const, object: restorable(l.before) } : { action: "delete" as const, ref: l.ref },
+    ),
+  };
+}
+
+/** Deletes what the apply created and puts back what it changed. */
+export async function rollback(kc: KubeConfig, doc: RollbackDoc): Promise<string[]> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  const done: string[] = [];
+  for (const item of doc.items) {
+    if (item.action === "delete") {
+      const r = item.ref;
+      const header = {
+        apiVersion: r.apiVersion,
+        kind: r.kind,
+        metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+      };
+      try {
+        const live = await api.read(header);
+        if (live.metadata?.labels?.[MANAGED.key] !== MANAGED.value) {
+          done.push(`kept ${describeRef(r)}: it is no longer managed by kubectl-guardian`);
+          continue;
+        }
+        await api.delete(header);
+        done.push(`deleted ${describeRef(r)}`);
+      } catch (e) {
+        if ((e as { code?: number }).code === 404) done.push(`${describeRef(r)} already absent`);
+        else throw new ApplyError(`cannot delete ${describeRef(r)}: ${apiMessage(e)}`);
+      }
+      continue;
+    }
+    const obj = item.object;
+    const r = refOf(obj);
+    try {
+      const live = await api.read({
+        apiVersion: r.apiVersion,
+        kind: r.kind,
+        metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+      });
+      await api.replace(toModel({ ...obj, metadata: { ...obj.metadata, resourceVersion: live.metadata?.resourceVersion } }));
+      done.push(`restored ${describeRef(r)}`);
+    } catch (e) {
+      if ((e as { code?: number }).code === 404) {
+        await api.create(toModel(obj));
+        done.push(`re-created ${describeRef(r)}`);
+      } else throw new ApplyError(`cannot restore ${describeRef(r)}: ${apiMessage(e)}`);
+    }
+  }
+  return done;
+}
