@@ -140,7 +140,16 @@ describe("gen on the bundled demo", () => {
     expect(await readFile(foreign, "utf8")).toBe("# hand-written\nkind: NetworkPolicy\n");
     const forced = await runCli(["gen", "netpol", "web", "-n", "shop", "--demo", "--output-dir", dir, "--force"]);
     expect(forced.code).toBe(0);
-    expect(await readFile(foreign, "utf8")).toContain("kind: NetworkPolicy");
+    expect(await readFile(foreign, "utf8")).toMatch(/^# kubectl-guardian sha256:[0-9a-f]{16}\n# NetworkPolicy for deployment shop\/web/);
+
+    // A generated file edited by hand is not overwritten either.
+    const api = path.join(dir, "shop-api-networkpolicy.yaml");
+    const edited = (await readFile(api, "utf8")).replace("protocol: TCP", "protocol: UDP");
+    await writeFile(api, edited);
+    const again2 = await runCli(["gen", "netpol", "--all", "-n", "shop", "--demo", "--output-dir", dir]);
+    expect(again2.code).toBe(1);
+    expect(again2.stderr).toContain(`error: not writing ${api}: it was edited since kubectl-guardian wrote it (pass --force to overwrite)`);
+    expect(await readFile(api, "utf8")).toBe(edited);
     expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
