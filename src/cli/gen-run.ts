@@ -59,6 +59,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
         message: `${malformed} malformed broker record(s) skipped (${snap.malformed.traffic} traffic, ${snap.malformed.pods} pod, ${snap.malformed.services} service)`,
       });
     }
+    for (const w of gen.wouldBreak) result.warnings.push({ code: "would-break", message: w.message });
     for (const f of src.failures)
       result.warnings.push({
         code: "fetch-failed",

@@ -2,6 +2,8 @@
 import type { Inventory, TrafficData, WorkloadRef } from "../model/types.ts";
 import { buildIndex, type ClusterIndex, workloadKey } from "../resolve/cluster-index.ts";
 import { resolveTraffic } from "../resolve/resolve.ts";
+import type { NetworkPolicyLike } from "../verify/evaluate.ts";
+import { replay, type WouldBreak } from "../verify/replay.ts";
 import { renderDefaultDeny, renderNetworkPolicy } from "./networkpolicy.ts";
 import type { RenderedObject } from "./render.ts";
 import { type BuildResult, buildPolicies } from "./rules.ts";
@@ -25,6 +27,8 @@ export interface GenerateResult {
   result: BuildResult;
   objects: RenderedObject[];
   index: ClusterIndex;
+  /** Observed flows the generated set would deny (thin rules dropped, directions restricted, …). */
+  wouldBreak: WouldBreak[];
 }
 
 export class ScopeError extends Error {}
@@ -64,5 +68,12 @@ export function generate(inventory: Inventory, data: TrafficData, opts: Generate
     ...result.defaultDeny.map((ns) => renderDefaultDeny(ns, ctx)),
     ...result.policies.map((p) => renderNetworkPolicy(p, ctx)),
   ];
-  return { result, objects, index };
+  const nsLabels = new Map(inventory.namespaces.map((n) => [n.name, n.labels]));
+  const wouldBreak = replay(
+    index,
+    resolved.connections,
+    objects.map((o) => o.object as NetworkPolicyLike),
+    (ns) => nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns },
+  );
+  return { result, objects, index, wouldBreak };
 }

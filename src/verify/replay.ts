@@ -1,0 +1,51 @@
+// Replays observed connections against a set of policies: which observed flows would they deny? Pure.
+import type { Connection, Peer } from "../model/types.ts";
+import { describePeer } from "../policy/rules.ts";
+import type { ClusterIndex } from "../resolve/cluster-index.ts";
+import { workloadKey } from "../resolve/cluster-index.ts";
+import { type Endpoint, type NetworkPolicyLike, PolicyEvaluator, type Verdict } from "./evaluate.ts";
+
+export interface WouldBreak {
+  connection: Connection;
+  verdict: Verdict;
+  message: string;
+}
+
+/** A representative endpoint of a peer: a live pod of the workload, or the peer's address. */
+function endpointOf(index: ClusterIndex, p: Peer): Endpoint {
+  switch (p.kind) {
+    case "workload": {
+      const pod = index.podsByWorkload.get(workloadKey(p.workload))?.[0];
+      return {
+        ip: "240.0.0.1",
+        pod: { namespace: p.workload.namespace, labels: pod?.labels ?? p.selector, ...(pod ? { ports: pod.containerPorts } : {}) },
+      };
+    }
+    case "apiserver":
+      return { ip: (p.cidrs[0] ?? "240.0.0.1/32").split("/")[0] as string };
+    case "node":
+    case "external":
+      return { ip: p.cidr.split("/")[0] as string };
+  }
+}
+
+export function replay(
+  index: ClusterIndex,
+  connections: Connection[],
+  policies: NetworkPolicyLike[],
+  nsLabels: (ns: string) => Record<string, string>,
+): WouldBreak[] {
+  const evaluator = new PolicyEvaluator(policies, nsLabels);
+  const out: WouldBreak[] = [];
+  for (const c of connections) {
+    const verdict = evaluator.check(endpointOf(index, c.src), endpointOf(index, c.dst), c.port.port, c.port.protocol);
+    if (verdict.allowed) continue;
+    const by = verdict.deniedBy;
+    out.push({
+      connection: c,
+      verdict,
+      message: `observed ${describePeer(c.src)} → ${describePeer(c.dst)} on ${c.port.port}/${c.port.protocol} (${c.evidence.flows} flows) would be denied at ${by?.side} by ${by?.policies.join(", ")}`,
+    });
+  }
+  return out.sort((a, b) => (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+}
