@@ -164,11 +164,13 @@ export function buildPolicies(index: ClusterIndex, resolved: Resolved, opts: Bui
           }
         }
         const isSynthetic = synthetic && d.evidence.flows === 0;
-        if (!isSynthetic && d.evidence.flows < opts.minFlows) {
+        // --allow-dns promises DNS to every egress policy, however few lookups were seen.
+        const keptForDns = direction === "egress" && dns !== null && peerKey(d.peer) === peerKey(dns.peer);
+        if (!isSynthetic && !keptForDns && d.evidence.flows < opts.minFlows) {
           skipped["below-min-flows"] = (skipped["below-min-flows"] ?? 0) + 1;
           warnings.push({
             code: "below-min-flows",
-            message: `${label}: ${direction} rule to ${describePeer(d.peer)} dropped: ${d.evidence.flows} flow(s) < --min-flows ${opts.minFlows}`,
+            message: `${label}: ${direction} rule ${direction === "egress" ? "to" : "from"} ${describePeer(d.peer)} dropped: ${d.evidence.flows} flow(s) < --min-flows ${opts.minFlows}`,
           });
           continue;
         }

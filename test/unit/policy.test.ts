@@ -151,7 +151,9 @@ describe("what is not evidence", () => {
     expect(r.yaml()).not.toContain("1.1.1.1/32");
     expect(r.yaml()).toContain("8.8.8.8/32");
     expect(r.result.skipped["below-min-flows"]).toBe(1);
-    expect(r.result.warnings.find((w) => w.code === "below-min-flows")?.message).toContain("external 1.1.1.1/32");
+    expect(r.result.warnings.find((w) => w.code === "below-min-flows")?.message).toBe(
+      "deployment shop/web: egress rule to external 1.1.1.1/32 dropped: 1 flow(s) < --min-flows 2",
+    );
   });
 
   it("--since ignores older rows", () => {
@@ -199,6 +201,16 @@ describe("DNS", () => {
       { port: 53, protocol: "UDP" },
     ]);
     expect(gen(c, { allowDns: false }).yaml()).not.toContain("kube-dns");
+  });
+
+  it("--min-flows never drops the DNS rule that --allow-dns promises", () => {
+    const c = new Cluster();
+    c.dns();
+    const [web] = c.deployment("shop", "web", { app: "web" });
+    c.row(web!, "EGRESS", "10.96.0.10", 53, { proto: "UDP" }).row(web!, "EGRESS", "1.1.1.1", 443);
+    const r = gen(c, { allowDns: true, minFlows: 5, scope: { kind: "namespace", namespace: "shop" } });
+    expect(r.byName("web-guardian").spec.egress?.[0]?.to?.[0]?.podSelector).toEqual({ matchLabels: { "k8s-app": "kube-dns" } });
+    expect(r.yaml()).not.toContain("1.1.1.1/32");
   });
 
   it("a UDP server with no client evidence is warned about", () => {
