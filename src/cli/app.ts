@@ -31,6 +31,10 @@ export interface GenFlags {
   context?: string;
   kubeconfig?: string;
   nonInteractive: boolean;
+  yes: boolean;
+  review: boolean;
+  decisions?: string;
+  undecided?: string;
   demo: boolean;
   fromSnapshot?: string;
   allowDns: boolean;
@@ -76,6 +80,14 @@ function genBuilder(y: Argv): Argv<GenFlags> {
       context: { type: "string", describe: "Kubeconfig context to use" },
       kubeconfig: { type: "string", describe: "Path to the kubeconfig file" },
       "non-interactive": { type: "boolean", default: false, describe: "Never prompt (automatic without a TTY or when CI is set)" },
+      yes: { alias: "y", type: "boolean", default: false, describe: "Do not open the review; the decisions file and --undecided decide" },
+      review: { type: "boolean", default: false, describe: "Open the rule-by-rule review (needs a terminal)" },
+      decisions: { type: "string", describe: "Decisions file (default: guardian-decisions.yaml in the output directory)" },
+      undecided: {
+        type: "string",
+        choices: ["accept", "reject", "fail"],
+        describe: "Rules without a recorded decision, when not reviewing (default: fail in CI with a decisions file, else accept)",
+      },
       demo: { type: "boolean", default: false, describe: "Use the traffic data bundled in the binary" },
       "from-snapshot": { type: "string", describe: "Generate from a snapshot file instead of the cluster" },
       "allow-dns": { type: "boolean", default: true, describe: "Always allow egress to the cluster DNS (UDP and TCP)" },

@@ -2,7 +2,7 @@
 import { OutputDirError, prepareDir, writeFiles } from "../output/files.ts";
 import { ansi, plain, summaryLines } from "../output/summary.ts";
 import { toYaml, toYamlStream } from "../output/yaml.ts";
-import { generate, ScopeError } from "../policy/pipeline.ts";
+import { generate, renderPolicies, ScopeError } from "../policy/pipeline.ts";
 import { CliError, EXIT } from "./errors.ts";
 import type { GenOptions } from "./gen.ts";
 import { colorEnabled, type Io } from "./io.ts";
@@ -50,7 +50,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
       if (e instanceof ScopeError) throw new CliError(e.message, EXIT.error, "List the pods with 'kubectl get pods -n <namespace>'.");
       throw e;
     }
-    const { result, objects } = gen;
+    const { result } = gen;
     result.warnings.unshift(...src.warnings);
     const malformed = snap.malformed.traffic + snap.malformed.pods + snap.malformed.services;
     if (malformed > 0) {
@@ -73,6 +73,15 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
       throw new CliError(f.message);
     }
 
+    // Review on a terminal, or the decisions file: only accepted rules go out.
+    const { decide } = await import("./decide.ts");
+    const decided = await decide(o, gen, io, snap.context ?? "demo", paint === ansi);
+    if (decided.quit) {
+      for (const n of decided.notes) io.stderr.write(`${n}\n`);
+      return EXIT.ok;
+    }
+    const objects = renderPolicies(decided.policies, result.defaultDeny, GENERATOR);
+
     let write: Awaited<ReturnType<typeof writeFiles>> | undefined;
     if (o.outputDir === "") io.stdout.write(toYamlStream(objects));
     else {
@@ -82,8 +91,17 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
         o.force,
       );
     }
-    for (const line of summaryLines(result, objects.length, { one: "NetworkPolicy", many: "NetworkPolicies" }, paint, write))
+    const written = {
+      ...result,
+      stats: {
+        ...result.stats,
+        workloads: decided.policies.length,
+        rules: decided.policies.reduce((n, p) => n + p.ingress.length + p.egress.length, 0),
+      },
+    };
+    for (const line of summaryLines(written, objects.length, { one: "NetworkPolicy", many: "NetworkPolicies" }, paint, write))
       io.stderr.write(`${line}\n`);
+    for (const n of decided.notes) io.stderr.write(`${n}\n`);
     if (src.failures.length > 0)
       io.stderr.write(paint.warn(`${src.failures.length} pod(s) could not be read from the broker; see the warnings above\n`));
     if (write?.refused.length) return EXIT.error;

@@ -1,4 +1,5 @@
 // `gen networkpolicy`: complete → validate → run, in kubectl's manner.
+import path from "node:path";
 import type { Scope } from "../policy/pipeline.ts";
 import type { GenFlags } from "./app.ts";
 import { NotYetSupported, UsageError } from "./errors.ts";
@@ -23,7 +24,14 @@ export interface GenOptions {
   forceConflicts: boolean;
   /** Where --apply and --dry-run=server go, whatever the traffic source. */
   kube: { kubeconfig?: string; context?: string };
-  interactive: boolean;
+  /** Open the review UI when there is something new to decide. */
+  review: boolean;
+  /** --review: open it even when every rule has a recorded decision. */
+  reviewForced: boolean;
+  decisionsPath: string;
+  /** Given explicitly, or null for the default (decided once the decisions file is known). */
+  undecided: "accept" | "reject" | "fail" | null;
+  ci: boolean;
   allowDns: boolean;
   minFlows: number;
   policyTypes: ("Ingress" | "Egress")[];
@@ -82,6 +90,9 @@ export function complete(f: GenFlags, io: Io): GenOptions {
     throw new UsageError(`--concurrency must be a whole number from 1 to 64, not "${f.concurrency}"`, HELP);
   }
   const ci = (io.env.CI ?? "") !== "" && io.env.CI !== "false";
+  const tty = io.stdinIsTTY && io.stdout.isTTY === true;
+  if (f.review && !tty) throw new UsageError("--review needs a terminal: stdin and stdout must both be TTYs", HELP);
+  if (f.review && (f.yes || f.nonInteractive)) throw new UsageError("--review cannot be combined with --yes or --non-interactive", HELP);
   const pod = f.pod as string;
   const brokerUrl = f.brokerUrl ?? io.env.GUARDIAN_BROKER_URL;
   const brokerToken = f.brokerToken ?? io.env.BROKER_AUTH_TOKEN;
@@ -109,7 +120,11 @@ export function complete(f: GenFlags, io: Io): GenOptions {
     apply: f.apply || dryRun === "none",
     forceConflicts: f.forceConflicts,
     kube: { ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) },
-    interactive: !f.nonInteractive && !ci && io.stdinIsTTY && io.stdout.isTTY === true,
+    review: f.review || (!f.nonInteractive && !f.yes && !ci && tty),
+    reviewForced: f.review,
+    decisionsPath: f.decisions ?? path.join(f.outputDir || io.cwd, "guardian-decisions.yaml"),
+    undecided: (f.undecided as GenOptions["undecided"]) ?? null,
+    ci,
     allowDns: f.allowDns,
     minFlows: f.minFlows,
     policyTypes: (["Ingress", "Egress"] as const).filter((t) => policyTypes.includes(t.toLowerCase())),

@@ -4,6 +4,8 @@ export interface Io {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: Record<string, string | undefined>;
   stdinIsTTY: boolean;
+  /** For the review UI; absent in tests that never open it. */
+  stdin?: NodeJS.ReadStream;
   cwd: string;
 }
 
@@ -13,6 +15,7 @@ export function processIo(): Io {
     stderr: process.stderr,
     env: process.env,
     stdinIsTTY: process.stdin.isTTY === true,
+    stdin: process.stdin,
     cwd: process.cwd(),
   };
 }

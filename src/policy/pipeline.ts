@@ -1,5 +1,5 @@
 // resolve → rules → rendered objects, as one pure call. The CLI does the I/O around it.
-import type { Inventory, TrafficData, WorkloadRef } from "../model/types.ts";
+import type { Inventory, TrafficData, WorkloadPolicy, WorkloadRef } from "../model/types.ts";
 import { buildIndex, type ClusterIndex, workloadKey } from "../resolve/cluster-index.ts";
 import { resolveTraffic } from "../resolve/resolve.ts";
 import type { NetworkPolicyLike } from "../verify/evaluate.ts";
@@ -48,6 +48,12 @@ export function selectTargets(index: ClusterIndex, scope: Scope): WorkloadRef[] 
   return [...new Map(inScope.map((p) => [workloadKey(p.workload), p.workload])).values()];
 }
 
+/** Policy objects for a (possibly reviewed) set of workload policies. */
+export function renderPolicies(policies: WorkloadPolicy[], defaultDeny: string[], generator: string): RenderedObject[] {
+  const ctx = { generator };
+  return [...defaultDeny.map((ns) => renderDefaultDeny(ns, ctx)), ...policies.map((p) => renderNetworkPolicy(p, ctx))];
+}
+
 export function generate(inventory: Inventory, data: TrafficData, opts: GenerateOptions): GenerateResult {
   const index = buildIndex(inventory, data);
   const targets = selectTargets(index, opts.scope);
@@ -62,12 +68,8 @@ export function generate(inventory: Inventory, data: TrafficData, opts: Generate
     policyTypes: opts.policyTypes,
     defaultDeny: opts.defaultDeny,
   });
-  const ctx = { generator: opts.generator };
   if (opts.type === "cilium") throw new ScopeError("--type cilium is not yet supported");
-  const objects = [
-    ...result.defaultDeny.map((ns) => renderDefaultDeny(ns, ctx)),
-    ...result.policies.map((p) => renderNetworkPolicy(p, ctx)),
-  ];
+  const objects = renderPolicies(result.policies, result.defaultDeny, opts.generator);
   const nsLabels = new Map(inventory.namespaces.map((n) => [n.name, n.labels]));
   const wouldBreak = replay(
     index,

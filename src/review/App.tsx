@@ -1,0 +1,215 @@
+// The review TUI: a list of rules grouped by workload and direction, a detail pane, overlays for help,
+// YAML and confirmations. All state changes go through the pure reducer in state.ts.
+import { Box, Text, useApp, useInput, useWindowSize } from "ink";
+import { useEffect, useReducer } from "react";
+import { type Action, counts, keyToAction, type ReviewRule, type ReviewState, reduce, selected, visible } from "./state.ts";
+
+export interface AppProps {
+  initial: ReviewState;
+  title: string;
+  /** "write" or "apply", for the footer and the confirmation. */
+  writeVerb: string;
+  color: boolean;
+  onDone: (s: ReviewState) => void;
+  /** Fixed size for tests; the terminal's otherwise. */
+  size?: { columns: number; rows: number };
+}
+
+const MARKS = { accepted: "[✓]", rejected: "[✗]", pending: "[ ]" } as const;
+
+type Line =
+  | { kind: "workload"; text: string }
+  | { kind: "direction"; text: string; key: string }
+  | { kind: "rule"; rule: ReviewRule; pos: number };
+
+/** The list as lines, headers included; only the window around the cursor is rendered. */
+export function listLines(s: ReviewState): Line[] {
+  const lines: Line[] = [];
+  let lastWorkload = "";
+  let lastDir = "";
+  visible(s).forEach((i, pos) => {
+    const r = s.rules[i] as ReviewRule;
+    if (r.workload !== lastWorkload) {
+      lines.push({ kind: "workload", text: r.workload + (s.skipped.includes(r.workloadKey) ? "  (skipped: no policy)" : "") });
+      lastWorkload = r.workload;
+      lastDir = "";
+    }
+    if (r.direction !== lastDir) {
+      lines.push({ kind: "direction", text: r.direction, key: `${r.workloadKey}:${r.direction}` });
+      lastDir = r.direction;
+    }
+    lines.push({ kind: "rule", rule: r, pos });
+  });
+  return lines;
+}
+
+function windowOf<T>(items: T[], focus: number, height: number): T[] {
+  if (items.length <= height) return items;
+  const start = Math.max(0, Math.min(focus - Math.floor(height / 2), items.length - height));
+  return items.slice(start, start + height);
+}
+
+const cut = (s: string, w: number) => (s.length > w ? `${s.slice(0, Math.max(0, w - 1))}…` : s);
+
+function RuleList({ s, width, height, color }: { s: ReviewState; width: number; height: number; color: boolean }) {
+  const lines = listLines(s);
+  const focus = lines.findIndex((l) => l.kind === "rule" && l.pos === s.cursor);
+  const shown = windowOf(lines, focus, height);
+  if (lines.length === 0) {
+    return (
+      <Text>{s.filter ? `no rule matches "${s.filter}"` : "nothing to review: every rule has a recorded decision (s shows all)"}</Text>
+    );
+  }
+  return (
+    <Box flexDirection="column">
+      {shown.map((l) => {
+        if (l.kind === "workload")
+          return (
+            <Text key={`w:${l.text}`} bold>
+              {cut(l.text, width)}
+            </Text>
+          );
+        if (l.kind === "direction")
+          return (
+            <Text key={l.key} dimColor={color}>
+              {`  ${l.text}`}
+            </Text>
+          );
+        const here = l.pos === s.cursor;
+        const d = s.decisions[l.rule.id] ?? "pending";
+        const text = cut(`${here ? ">" : " "} ${MARKS[d]} ${l.rule.peer}  ${l.rule.ports}${l.rule.warnings.length ? "  !" : ""}`, width);
+        const tint = !color ? undefined : d === "accepted" ? "green" : d === "rejected" ? "red" : undefined;
+        return (
+          <Text key={l.rule.id} {...(tint ? { color: tint } : {})} inverse={color && here && s.pane === "list"} bold={here}>
+            {`  ${text}`}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}
+
+function Detail({ s, width, height }: { s: ReviewState; width: number; height: number }) {
+  const r = selected(s);
+  if (!r) return <Text> </Text>;
+  const d = s.decisions[r.id] ?? "pending";
+  const lines = [
+    `${r.workload}: ${r.direction} ${r.direction === "egress" ? "to" : "from"} ${r.peer}`,
+    `rule ${r.id} · ${d}${s.skipped.includes(r.workloadKey) ? " · workload skipped" : ""}`,
+    "",
+    "peer",
+    ...r.peerDetail.map((x) => `  ${x}`),
+    `ports:     ${r.ports}`,
+    "",
+    "evidence",
+    ...r.evidence.map((x) => `  ${x}`),
+    ...(r.warnings.length ? ["", "warnings", ...r.warnings.map((x) => `  ! ${x}`)] : []),
+    "",
+    "policy (▶ marks this rule)",
+    ...r.yaml,
+  ];
+  return (
+    <Box flexDirection="column">
+      {lines.slice(s.detailScroll, s.detailScroll + height).map((l, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional
+        <Text key={i}>{cut(l, width)}</Text>
+      ))}
+    </Box>
+  );
+}
+
+const HELP = [
+  "j/k or ↑/↓   move            g/G       first / last",
+  "space        toggle accept   a / r     accept / reject (and move on)",
+  "A / R        accept / reject every rule of this workload",
+  "x            skip the workload (no policy for it)",
+  "/            filter by namespace, workload, peer or port",
+  "tab          switch list / detail    y   full policy YAML",
+  "s            show all rules / only new and changed ones",
+  "w            write (or apply)        q / Ctrl-C   quit",
+  "esc          back",
+  "",
+  "Only accepted rules are written. A rejected rule's traffic stays denied.",
+];
+
+export function App({ initial, title, writeVerb, color, onDone, size }: AppProps) {
+  const [s, dispatch] = useReducer(reduce, initial);
+  const term = useWindowSize();
+  const { exit } = useApp();
+  const columns = Math.max(40, size?.columns ?? term.columns);
+  const rows = Math.max(12, size?.rows ?? term.rows);
+  const body = rows - 4;
+  const side = columns >= 100;
+  const listH = side ? body : Math.max(3, Math.floor(body / 2) - 1);
+
+  useInput((input, key) => {
+    const a: Action | null = keyToAction(input, key, s.mode, Math.max(1, listH - 2));
+    if (a) dispatch(a);
+  });
+  useEffect(() => {
+    if (s.done) {
+      onDone(s);
+      exit();
+    }
+  }, [s, onDone, exit]);
+
+  const c = counts(s);
+  const header = `${title}   ✓ ${c.accepted}  ✗ ${c.rejected}  ? ${c.pending}${c.skipped ? `  skipped ${c.skipped}` : ""}`;
+  const footer =
+    s.mode === "filter"
+      ? `filter: ${s.filter}▏  enter keep · esc clear`
+      : `j/k move · space toggle · a/r accept/reject · A/R workload · x skip · / filter · tab pane · y yaml · ? help · w ${writeVerb} · q quit`;
+
+  let main: React.ReactNode;
+  if (s.mode === "help") {
+    main = (
+      <Box flexDirection="column" borderStyle="round" paddingX={1}>
+        {HELP.map((h) => (
+          <Text key={h}>{h}</Text>
+        ))}
+      </Box>
+    );
+  } else if (s.mode === "yaml") {
+    const r = selected(s);
+    main = (
+      <Box flexDirection="column">
+        {(r?.yaml ?? []).slice(s.detailScroll, s.detailScroll + body).map((l, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional
+          <Text key={i}>{cut(l, columns)}</Text>
+        ))}
+      </Box>
+    );
+  } else if (s.mode === "confirm-write" || s.mode === "confirm-quit") {
+    main = (
+      <Box borderStyle="round" paddingX={1} flexDirection="column">
+        <Text bold>
+          {s.mode === "confirm-write"
+            ? `${writeVerb[0]?.toUpperCase()}${writeVerb.slice(1)} ${c.accepted} accepted rule(s)${c.pending ? ` (${c.pending} pending rule(s) are left out)` : ""}? y/n`
+            : `Quit without saving ${c.accepted + c.rejected} decision(s)? y/n`}
+        </Text>
+      </Box>
+    );
+  } else {
+    const listW = side ? Math.floor(columns * 0.45) : columns;
+    const detailW = side ? columns - listW - 1 : columns;
+    main = (
+      <Box flexDirection={side ? "row" : "column"}>
+        <Box width={listW} height={listH} flexDirection="column" overflow="hidden">
+          <RuleList s={s} width={listW - 2} height={listH} color={color} />
+        </Box>
+        {side ? <Text> </Text> : <Text>{"─".repeat(Math.max(0, columns - 1))}</Text>}
+        <Box width={detailW} height={side ? body : body - listH - 1} flexDirection="column" overflow="hidden">
+          <Detail s={s} width={detailW - 1} height={side ? body : body - listH - 1} />
+        </Box>
+      </Box>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={columns}>
+      <Text bold>{cut(header, columns)}</Text>
+      <Text>{cut(s.filter && s.mode !== "filter" ? `filter: ${s.filter}` : " ", columns)}</Text>
+      {main}
+      <Text dimColor={color}>{cut(footer, columns)}</Text>
+    </Box>
+  );
+}
