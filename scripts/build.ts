@@ -92,6 +92,8 @@ export function sea(platform: string, out: string): void {
       executable: baseBinary(platform),
       output: out,
       disableExperimentalSEAWarning: true,
+      // A user's NODE_OPTIONS is for their Node programs, not for this one.
+      execArgvExtension: "none",
       useCodeCache: platform === hostPlatform(),
     }),
   );

@@ -61,7 +61,9 @@ export async function decide(o: GenOptions, gen: GenerateResult, io: Io, context
     const accept = (id: string) => recorded[id] === "accepted" || (!recorded[id] && policy === "accept");
     const skipped = new Set(file?.skipped ?? []);
     const notes = file
-      ? [`decisions from ${o.decisionsPath}: ${ids.length - undecided.length} recorded, ${undecided.length} new (${policy}ed)`]
+      ? [
+          `decisions from ${o.decisionsPath}: ${ids.length - undecided.length} rule(s) recorded, ${undecided.length} new${undecided.length ? ` (${policy}ed)` : ""}`,
+        ]
       : [];
     return { policies: keepAccepted(policies, accept, skipped, (p) => workloadKey(p.workload)), quit: false, notes };
   }

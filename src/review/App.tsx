@@ -77,7 +77,9 @@ function RuleList({ s, width, height, color }: { s: ReviewState; width: number; 
           );
         const here = l.pos === s.cursor;
         const d = s.decisions[l.rule.id] ?? "pending";
-        const text = cut(`${here ? ">" : " "} ${MARKS[d]} ${l.rule.peer}  ${l.rule.ports}${l.rule.warnings.length ? "  !" : ""}`, width);
+        // The peer gives way before the ports do: they are the shorter and the more telling.
+        const tail = `  ${l.rule.ports}${l.rule.warnings.length ? "  !" : ""}`;
+        const text = cut(`${here ? ">" : " "} ${MARKS[d]} ${cut(l.rule.peer, Math.max(8, width - tail.length - 8))}${tail}`, width);
         const tint = !color ? undefined : d === "accepted" ? "green" : d === "rejected" ? "red" : undefined;
         return (
           <Text key={l.rule.id} {...(tint ? { color: tint } : {})} inverse={color && here && s.pane === "list"} bold={here}>
@@ -143,8 +145,15 @@ export function App({ initial, title, writeVerb, color, onDone, size }: AppProps
   const listH = side ? body : Math.max(3, Math.floor(body / 2) - 1);
 
   useInput((input, key) => {
-    const a: Action | null = keyToAction(input, key, s.mode, Math.max(1, listH - 2));
-    if (a) dispatch(a);
+    // Keys typed faster than a frame arrive together ("aa"): handle each.
+    const chunks = input.length > 1 && !key.ctrl && !key.meta ? [...input] : [input];
+    let mode = s.mode;
+    for (const ch of chunks) {
+      const a: Action | null = keyToAction(ch, key, mode, Math.max(1, listH - 2));
+      if (!a) continue;
+      dispatch(a);
+      mode = reduce({ ...s, mode }, a).mode;
+    }
   });
   useEffect(() => {
     if (s.done) {

@@ -1,0 +1,104 @@
+// The review TUI of the built binary, driven in tmux: keys in with send-keys, the screen read with capture-pane.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { requireBinary } from "../support/binary.ts";
+
+const session = `guardian-e2e-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
+const screen = () => tmux("capture-pane", "-p", "-J", "-t", session); // -J joins wrapped lines
+
+/** Polls the screen (or a condition) until it holds: the program answers asynchronously. */
+async function waitFor(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (ok()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}; screen:\n${screen()}`);
+}
+const onScreen = (text: string) => waitFor(`"${text}"`, () => screen().includes(text));
+async function keys(...ks: string[]) {
+  for (const k of ks) tmux("send-keys", "-t", session, k);
+}
+
+let bin: string;
+let dir: string;
+beforeAll(async () => {
+  bin = requireBinary();
+  dir = await mkdtemp(path.join(tmpdir(), "guardian-tui-"));
+});
+afterAll(() => {
+  try {
+    tmux("kill-session", "-t", session);
+  } catch {
+    /* already gone */
+  }
+});
+
+function start(exitFile: string) {
+  try {
+    tmux("kill-session", "-t", session);
+  } catch {
+    /* none yet */
+  }
+  // A shell in a fixed-size terminal; the command is typed into it, so the pane outlives the program.
+  // No CI variable, so the review opens.
+  tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "-e", "TERM=xterm-256color", "-e", "PS1=$ ", "bash --norc --noprofile");
+  tmux("send-keys", "-t", session, `cd ${dir} && env -u CI ${bin} gen netpol --all -n shop --demo; echo $? > ${exitFile}`, "Enter");
+}
+
+const ruleIds = (text: string) => [...text.matchAll(/# (r-[0-9a-f]{12}):/g)].map((m) => m[1] as string).sort();
+
+describe("review in a terminal", () => {
+  it("accepts and rejects rule by rule, writes only the accepted rules, records the decisions", async () => {
+    const exit = path.join(dir, "exit-1");
+    start(exit);
+    await onScreen("✓ 0  ✗ 0  ? 12");
+    await keys("a");
+    await onScreen("✓ 1  ✗ 0  ? 11");
+    await keys("r");
+    await onScreen("✓ 1  ✗ 1  ? 10");
+    for (let i = 0; i < 10; i++) await keys("a");
+    await onScreen("✓ 11  ✗ 1  ? 0");
+    await keys("w");
+    await onScreen("Write 11 accepted rule(s)? y/n");
+    await keys("y");
+    await waitFor("the run to end", () => existsSync(exit));
+    expect(readFileSync(exit, "utf8").trim()).toBe("0");
+
+    const out = path.join(dir, "network-policies");
+    const decisions = parse(readFileSync(path.join(out, "guardian-decisions.yaml"), "utf8"));
+    const accepted = Object.entries(decisions.decisions as Record<string, { decision: string }>)
+      .filter(([, d]) => d.decision === "accept")
+      .map(([id]) => id)
+      .sort();
+    const rejected = Object.entries(decisions.decisions as Record<string, { decision: string }>)
+      .filter(([, d]) => d.decision === "reject")
+      .map(([id]) => id);
+    expect(accepted).toHaveLength(11);
+    expect(rejected).toHaveLength(1);
+    const written = readdirSync(out)
+      .filter((f) => f.endsWith("-networkpolicy.yaml"))
+      .flatMap((f) => ruleIds(readFileSync(path.join(out, f), "utf8")))
+      .sort();
+    expect(written).toEqual(accepted);
+    // The summary is on the normal screen once the review's alternate screen is gone.
+    expect(screen()).toContain("decisions saved to network-policies/guardian-decisions.yaml");
+  });
+
+  it("a re-run with the decisions file opens nothing and changes nothing", async () => {
+    const exit = path.join(dir, "exit-2");
+    start(exit);
+    await waitFor("the run to end", () => existsSync(exit));
+    expect(readFileSync(exit, "utf8").trim()).toBe("0");
+    const s = screen();
+    expect(s).not.toContain("kubectl-guardian review");
+    expect(s).toContain("3 file(s) unchanged");
+    expect(s).toContain("12 rule(s) recorded, 0 new");
+  });
+});
