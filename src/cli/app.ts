@@ -49,6 +49,7 @@ export interface GenFlags {
   requestTimeout: string;
   verbose: boolean;
   forceConflicts: boolean;
+  clusterwide: boolean;
 }
 
 const GEN_HELP = "kubectl guardian gen networkpolicy";
@@ -66,6 +67,7 @@ function genBuilder(y: Argv): Argv<GenFlags> {
       all: { alias: "a", type: "boolean", default: false, describe: "Every workload of the namespace" },
       "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every workload of every namespace" },
       type: { alias: "t", type: "string", default: "kubernetes", choices: ["kubernetes", "k8s", "cilium"], describe: "Policy kind" },
+      clusterwide: { type: "boolean", default: false, describe: "With --type cilium: CiliumClusterwideNetworkPolicy per workload" },
       "output-dir": { type: "string", default: "network-policies", describe: 'Directory for YAML files; "" prints to stdout' },
       "dry-run": {
         type: "string",

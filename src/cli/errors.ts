@@ -18,9 +18,3 @@ export class UsageError extends CliError {
     super(message, EXIT.usage, `See '${command} --help' for usage.`);
   }
 }
-
-export class NotYetSupported extends CliError {
-  constructor(what: string) {
-    super(`${what} is not yet supported in this version of kubectl-guardian`, EXIT.error);
-  }
-}

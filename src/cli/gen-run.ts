@@ -12,6 +12,13 @@ import { GENERATOR } from "./version.ts";
 const NO_TRAFFIC_HINT =
   "Let the workload run 5-15 minutes under normal load, generate some traffic, and check that the kguardian broker has data for it.";
 
+function kindNames(o: GenOptions): { one: string; many: string } {
+  if (o.type === "kubernetes") return { one: "NetworkPolicy", many: "NetworkPolicies" };
+  return o.clusterwide
+    ? { one: "CiliumClusterwideNetworkPolicy", many: "CiliumClusterwideNetworkPolicies" }
+    : { one: "CiliumNetworkPolicy", many: "CiliumNetworkPolicies" };
+}
+
 function load(o: GenOptions, io: Io): Promise<Loaded> {
   if (o.source.kind === "demo") return loadDemo();
   if (o.source.kind === "snapshot") return loadSnapshotFile(o.source.path);
@@ -37,6 +44,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
       gen = generate(snap.inventory, snap.data, {
         scope,
         type: o.type,
+        clusterwide: o.clusterwide,
         allowDns: o.allowDns,
         minFlows: o.minFlows,
         policyTypes: o.policyTypes,
@@ -80,7 +88,11 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
       for (const n of decided.notes) io.stderr.write(`${n}\n`);
       return EXIT.ok;
     }
-    const objects = renderPolicies(decided.policies, result.defaultDeny, GENERATOR);
+    const objects = renderPolicies(decided.policies, result.defaultDeny, {
+      generator: GENERATOR,
+      type: o.type,
+      clusterwide: o.clusterwide,
+    });
 
     let write: Awaited<ReturnType<typeof writeFiles>> | undefined;
     if (o.outputDir === "") io.stdout.write(toYamlStream(objects));
@@ -99,8 +111,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
         rules: decided.policies.reduce((n, p) => n + p.ingress.length + p.egress.length, 0),
       },
     };
-    for (const line of summaryLines(written, objects.length, { one: "NetworkPolicy", many: "NetworkPolicies" }, paint, write))
-      io.stderr.write(`${line}\n`);
+    for (const line of summaryLines(written, objects.length, kindNames(o), paint, write)) io.stderr.write(`${line}\n`);
     for (const n of decided.notes) io.stderr.write(`${n}\n`);
     if (src.failures.length > 0)
       io.stderr.write(paint.warn(`${src.failures.length} pod(s) could not be read from the broker; see the warnings above\n`));

@@ -2,7 +2,7 @@
 import path from "node:path";
 import type { Scope } from "../policy/pipeline.ts";
 import type { GenFlags } from "./app.ts";
-import { NotYetSupported, UsageError } from "./errors.ts";
+import { UsageError } from "./errors.ts";
 import type { Io } from "./io.ts";
 import type { ClusterFlags } from "./sources.ts";
 
@@ -16,6 +16,7 @@ export interface GenOptions {
   /** -n as given. */
   namespace?: string;
   type: "kubernetes" | "cilium";
+  clusterwide: boolean;
   source: Source;
   /** "" means stdout. */
   outputDir: string;
@@ -113,6 +114,7 @@ export function complete(f: GenFlags, io: Io): GenOptions {
       f.allNamespaces ? { kind: "all" } : f.all ? { kind: "namespace", namespace } : { kind: "pod", namespace, name: pod },
     ...(f.namespace ? { namespace: f.namespace } : {}),
     type: f.type === "cilium" ? "cilium" : "kubernetes",
+    clusterwide: f.clusterwide,
     source: f.demo ? { kind: "demo" } : f.fromSnapshot ? { kind: "snapshot", path: f.fromSnapshot } : { kind: "cluster", flags: cluster },
     outputDir: f.outputDir,
     // --dry-run=false means apply, as kguardian's flag promised.
@@ -138,7 +140,8 @@ export function complete(f: GenFlags, io: Io): GenOptions {
 
 /** Features that later versions fill in fail loudly instead of silently doing nothing. */
 export function validate(o: GenOptions): void {
-  if (o.type === "cilium") throw new NotYetSupported("--type cilium");
+  if (o.clusterwide && o.type !== "cilium")
+    throw new UsageError("--clusterwide needs --type cilium (Kubernetes has no cluster-wide NetworkPolicy)", HELP);
 }
 
 export async function runGen(f: GenFlags, io: Io): Promise<number> {

@@ -9,7 +9,8 @@ export function toYaml(r: RenderedObject): string {
   doc.commentBefore = r.header;
   for (const c of r.comments) {
     const node = doc.getIn(c.path, true);
-    if (isNode(node)) node.commentBefore = ` ${c.comment}`;
+    // Several rules can share one entry (Cilium groups peers by kind and ports): one line each.
+    if (isNode(node)) node.commentBefore = node.commentBefore ? `${node.commentBefore}\n ${c.comment}` : ` ${c.comment}`;
   }
   return doc.toString(OPTIONS);
 }

@@ -33,6 +33,10 @@ export function fileSafe(s: string): string {
   return shorten(clean || "unnamed", 100);
 }
 
-export function policyFileName(namespace: string, workload: string, kind: "networkpolicy" | "ciliumnetworkpolicy"): string {
+export function policyFileName(
+  namespace: string,
+  workload: string,
+  kind: "networkpolicy" | "ciliumnetworkpolicy" | "ciliumclusterwidenetworkpolicy",
+): string {
   return `${fileSafe(namespace)}-${fileSafe(workload)}-${kind}.yaml`;
 }

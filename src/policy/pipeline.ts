@@ -4,6 +4,7 @@ import { buildIndex, type ClusterIndex, workloadKey } from "../resolve/cluster-i
 import { resolveTraffic } from "../resolve/resolve.ts";
 import type { NetworkPolicyLike } from "../verify/evaluate.ts";
 import { replay, type WouldBreak } from "../verify/replay.ts";
+import { renderCilium, renderCiliumDefaultDeny } from "./cilium.ts";
 import { renderDefaultDeny, renderNetworkPolicy } from "./networkpolicy.ts";
 import type { RenderedObject } from "./render.ts";
 import { type BuildResult, buildPolicies } from "./rules.ts";
@@ -13,6 +14,8 @@ export type Scope = { kind: "pod"; namespace: string; name: string } | { kind: "
 export interface GenerateOptions {
   scope: Scope;
   type: "kubernetes" | "cilium";
+  /** Cilium: CiliumClusterwideNetworkPolicy instead of CiliumNetworkPolicy. */
+  clusterwide?: boolean;
   allowDns: boolean;
   minFlows: number;
   policyTypes: ("Ingress" | "Egress")[];
@@ -49,8 +52,18 @@ export function selectTargets(index: ClusterIndex, scope: Scope): WorkloadRef[] 
 }
 
 /** Policy objects for a (possibly reviewed) set of workload policies. */
-export function renderPolicies(policies: WorkloadPolicy[], defaultDeny: string[], generator: string): RenderedObject[] {
-  const ctx = { generator };
+export function renderPolicies(
+  policies: WorkloadPolicy[],
+  defaultDeny: string[],
+  o: { generator: string; type: "kubernetes" | "cilium"; clusterwide?: boolean },
+): RenderedObject[] {
+  const ctx = { generator: o.generator };
+  if (o.type === "cilium") {
+    return [
+      ...defaultDeny.map((ns) => renderCiliumDefaultDeny(ns, ctx)),
+      ...policies.map((p) => renderCilium(p, ctx, o.clusterwide === true)),
+    ];
+  }
   return [...defaultDeny.map((ns) => renderDefaultDeny(ns, ctx)), ...policies.map((p) => renderNetworkPolicy(p, ctx))];
 }
 
@@ -68,13 +81,15 @@ export function generate(inventory: Inventory, data: TrafficData, opts: Generate
     policyTypes: opts.policyTypes,
     defaultDeny: opts.defaultDeny,
   });
-  if (opts.type === "cilium") throw new ScopeError("--type cilium is not yet supported");
-  const objects = renderPolicies(result.policies, result.defaultDeny, opts.generator);
+  const objects = renderPolicies(result.policies, result.defaultDeny, opts);
   const nsLabels = new Map(inventory.namespaces.map((n) => [n.name, n.labels]));
+  // The NetworkPolicy rendering of the same rules, whatever the output type: one rule model, one check.
+  const asNetworkPolicies =
+    opts.type === "kubernetes" ? objects : renderPolicies(result.policies, result.defaultDeny, { ...opts, type: "kubernetes" });
   const wouldBreak = replay(
     index,
     resolved.connections,
-    objects.map((o) => o.object as NetworkPolicyLike),
+    asNetworkPolicies.map((o) => o.object as NetworkPolicyLike),
     (ns) => nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns },
   );
   return { result, objects, index, wouldBreak };

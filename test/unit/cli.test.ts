@@ -60,14 +60,6 @@ describe("help and usage", () => {
     expect(r.stdout).toBe("");
   });
 
-  it("says plainly what is not built yet, with a non-zero exit", async () => {
-    for (const argv of [["gen", "netpol", "web", "-n", "shop", "--demo", "--type", "cilium"]]) {
-      const r = await runCli(argv);
-      expect(r.code, argv.join(" ")).toBe(1);
-      expect(r.stderr).toMatch(/not yet supported/);
-    }
-  });
-
   it("names a missing kubeconfig, with the fixes", async () => {
     const home = await mkdtemp(path.join(tmpdir(), "guardian-home-"));
     const r = await runCli(["gen", "netpol", "web", "-n", "shop"], { env: { HOME: home } });

@@ -3,98 +3,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { InventoryPod } from "../../src/model/types.ts";
-import { Cluster, svcPort, tcp } from "../support/builders.ts";
 import { gen } from "../support/generate.ts";
 import { allowed, type Endpoint, type NetworkPolicyObject } from "../support/np-eval.ts";
-
-interface World {
-  namespaces: number;
-  workloads: { ns: number; replicas: number; port: number; kind: "Deployment" | "StatefulSet"; service: "none" | "numeric" | "named" }[];
-  flows: { from: number; to: number; fromReplica: number; toReplica: number; proto: "TCP" | "UDP"; times: number }[];
-  externals: { from: number; host: number; v6: boolean }[];
-}
-
-const arbWorld: fc.Arbitrary<World> = fc.record({
-  namespaces: fc.integer({ min: 1, max: 3 }),
-  workloads: fc.array(
-    fc.record({
-      ns: fc.nat(2),
-      replicas: fc.integer({ min: 1, max: 3 }),
-      port: fc.constantFrom(80, 443, 5432, 8080, 9000),
-      kind: fc.constantFrom("Deployment" as const, "StatefulSet" as const),
-      service: fc.constantFrom("none" as const, "numeric" as const, "named" as const),
-    }),
-    { minLength: 2, maxLength: 6 },
-  ),
-  flows: fc.array(
-    fc.record({
-      from: fc.nat(),
-      to: fc.nat(),
-      fromReplica: fc.nat(),
-      toReplica: fc.nat(),
-      proto: fc.constantFrom("TCP" as const, "UDP" as const),
-      times: fc.integer({ min: 1, max: 3 }),
-    }),
-    { maxLength: 12 },
-  ),
-  externals: fc.array(fc.record({ from: fc.nat(), host: fc.integer({ min: 1, max: 254 }), v6: fc.boolean() }), { maxLength: 3 }),
-});
-
-interface Built {
-  c: Cluster;
-  pods: InventoryPod[][];
-  observed: { from: number; fromPod: InventoryPod; to: number; toPod: InventoryPod; port: number; proto: string }[];
-  external: { from: number; fromPod: InventoryPod; ip: string }[];
-}
-
-function build(w: World, hash = "5d8f7c9b4"): Built {
-  const c = new Cluster();
-  const pods: InventoryPod[][] = [];
-  w.workloads.forEach((wl, i) => {
-    const ns = `ns${wl.ns % w.namespaces}`;
-    const labels = { app: `w${i}` };
-    const ports = [
-      { ...tcp(wl.port, "p"), protocol: "TCP" as const },
-      { name: "pu", port: wl.port, protocol: "UDP" as const },
-    ];
-    const ps =
-      wl.kind === "Deployment"
-        ? c.deployment(ns, `w${i}`, labels, { replicas: wl.replicas, ports, hash })
-        : c.statefulSet(ns, `w${i}`, labels, { replicas: wl.replicas, ports });
-    pods.push(ps);
-    if (wl.service !== "none") {
-      const target = wl.service === "named" ? "p" : wl.port;
-      c.service(ns, `w${i}`, `10.96.${i}.10`, labels, [
-        svcPort(10000 + wl.port, target, "tcp"),
-        svcPort(10000 + wl.port, wl.service === "named" ? "pu" : wl.port, "udp", "UDP"),
-      ]);
-    }
-  });
-  const observed: Built["observed"] = [];
-  for (const f of w.flows) {
-    const a = f.from % w.workloads.length;
-    const b = f.to % w.workloads.length;
-    const from = pods[a]?.[f.fromReplica % (pods[a]?.length ?? 1)] as InventoryPod;
-    const to = pods[b]?.[f.toReplica % (pods[b]?.length ?? 1)] as InventoryPod;
-    if (from === to) continue; // a pod talking to itself is not evidence
-    const wl = w.workloads[b] as World["workloads"][number];
-    const dial = wl.service === "none" ? { ip: to.ips[0] as string, port: wl.port } : { ip: `10.96.${b}.10`, port: 10000 + wl.port };
-    for (let t = 0; t < f.times; t++) {
-      c.row(from, "EGRESS", dial.ip, dial.port, { proto: f.proto });
-      if (f.proto === "TCP") c.row(to, "INGRESS", from.ips[0] as string, wl.port);
-    }
-    observed.push({ from: a, fromPod: from, to: b, toPod: to, port: wl.port, proto: f.proto });
-  }
-  const external: Built["external"] = [];
-  for (const e of w.externals) {
-    const a = e.from % w.workloads.length;
-    const from = pods[a]?.[0] as InventoryPod;
-    const ip = e.v6 ? `2001:db8::${e.host.toString(16)}` : `198.51.100.${e.host}`;
-    c.row(from, "EGRESS", ip, 443);
-    external.push({ from: a, fromPod: from, ip });
-  }
-  return { c, pods, observed, external };
-}
+import { arbWorld, type Built, build } from "../support/world.ts";
 
 const ep = (p: InventoryPod): Endpoint => ({
   pod: { namespace: p.namespace, labels: p.labels, ports: p.containerPorts },

@@ -1,0 +1,125 @@
+// cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy from the same rule model. Pure.
+import type { Labels, Peer, Rule, WorkloadPolicy } from "../model/types.ts";
+import { ANNOTATION_PREFIX, MANAGED_BY, policyFileName, shorten } from "./naming.ts";
+import { headerFor, metadataFor } from "./networkpolicy.ts";
+import { evidenceComment, type RenderContext, type RenderedObject, sortedLabels, type YamlPath } from "./render.ts";
+
+export const NS_LABEL = "k8s:io.kubernetes.pod.namespace";
+
+/** Cilium selects pods by their Kubernetes labels under the k8s: source. */
+function k8sLabels(l: Labels): Labels {
+  const out: Labels = {};
+  for (const k of Object.keys(l).sort()) out[`k8s:${k}`] = l[k] as string;
+  return out;
+}
+
+type L3 = { toEndpoints: Record<string, unknown>[] } | { toEntities: string[] } | { toCIDR: string[] };
+
+/**
+ * The L3 part of a rule for one peer. A namespaced policy's endpoint selectors only see its own
+ * namespace unless they name another, so the namespace label is set whenever it differs (always,
+ * for a clusterwide policy, which has no namespace of its own).
+ */
+function l3(peer: Peer, policyNs: string | null): { group: string; l3: L3 } {
+  switch (peer.kind) {
+    case "workload": {
+      const sel = k8sLabels(peer.selector);
+      if (policyNs === null || peer.workload.namespace !== policyNs) sel[NS_LABEL] = peer.workload.namespace;
+      return { group: peer.role === "dns" ? "dns" : "endpoints", l3: { toEndpoints: [{ matchLabels: sortedLabels(sel) }] } };
+    }
+    case "apiserver":
+      return { group: "entities", l3: { toEntities: ["kube-apiserver"] } };
+    case "node":
+      // Cluster nodes have identities, not CIDRs, in Cilium: the host and remote-node entities.
+      return { group: "entities", l3: { toEntities: ["host", "remote-node"] } };
+    case "external":
+      return { group: "cidr", l3: { toCIDR: [peer.cidr] } };
+  }
+}
+
+const L3_KEY = { toEndpoints: "fromEndpoints", toEntities: "fromEntities", toCIDR: "fromCIDR" } as const;
+
+function section(
+  dir: "ingress" | "egress",
+  rules: Rule[],
+  policyNs: string | null,
+  comments: RenderedObject["comments"],
+): Record<string, unknown>[] {
+  // One entry per kind of peer and set of ports: Cilium ORs the peers of an entry and ANDs them with its ports.
+  const groups = new Map<string, { l3: Record<string, unknown[]>; rules: Rule[]; dns: boolean }>();
+  for (const r of rules) {
+    const { group, l3: part } = l3(r.peer, policyNs);
+    const ports = r.ports.map((p) => `${p.port}/${p.protocol}`).join(",");
+    const key = `${group}|${ports}`;
+    const g = groups.get(key) ?? { l3: {}, rules: [], dns: group === "dns" };
+    groups.set(key, g);
+    for (const [k, v] of Object.entries(part)) {
+      const field = dir === "egress" ? k : L3_KEY[k as keyof typeof L3_KEY];
+      const list = g.l3[field] ?? [];
+      g.l3[field] = list;
+      for (const item of v as unknown[]) if (!list.some((x) => JSON.stringify(x) === JSON.stringify(item))) list.push(item);
+    }
+    g.rules.push(r);
+  }
+  return [...groups.values()].map((g, gi) => {
+    for (const r of g.rules) comments.push({ path: ["spec", dir, gi] as YamlPath, comment: evidenceComment(r) });
+    const first = g.rules[0] as Rule;
+    const toPorts: Record<string, unknown> = {
+      ports: first.ports.map((p) => ({ port: String(p.port), protocol: p.protocol })),
+      // Let Cilium's DNS proxy see the lookups, so that FQDN rules can follow.
+      ...(g.dns && dir === "egress" ? { rules: { dns: [{ matchPattern: "*" }] } } : {}),
+    };
+    return { ...g.l3, toPorts: [toPorts] };
+  });
+}
+
+export function renderCilium(p: WorkloadPolicy, ctx: RenderContext, clusterwide: boolean): RenderedObject {
+  const ns = p.workload.namespace;
+  const comments: RenderedObject["comments"] = [];
+  const selector = k8sLabels(p.selector);
+  if (clusterwide) selector[NS_LABEL] = ns;
+  const ingress = p.policyTypes.includes("Ingress");
+  const egress = p.policyTypes.includes("Egress");
+  const spec: Record<string, unknown> = {
+    endpointSelector: { matchLabels: sortedLabels(selector) },
+    // Observed silence means deny, also in a direction without rules.
+    enableDefaultDeny: { ingress, egress },
+  };
+  // An enforced direction without rules gets Cilium's explicit deny-all rule, {}: it allows nothing.
+  if (ingress) spec.ingress = p.ingress.length > 0 ? section("ingress", p.ingress, clusterwide ? null : ns, comments) : [{}];
+  if (egress) spec.egress = p.egress.length > 0 ? section("egress", p.egress, clusterwide ? null : ns, comments) : [{}];
+  const { namespace: _, ...meta } = metadataFor(p, ctx);
+  const kind = clusterwide ? "CiliumClusterwideNetworkPolicy" : "CiliumNetworkPolicy";
+  // Cluster-scoped names must not clash across namespaces.
+  const metadata = clusterwide
+    ? { ...meta, name: shorten(`${ns}-${meta.name}`, 253) }
+    : { name: meta.name, namespace: ns, labels: meta.labels, annotations: meta.annotations };
+  return {
+    fileName: policyFileName(ns, p.workload.name, clusterwide ? "ciliumclusterwidenetworkpolicy" : "ciliumnetworkpolicy"),
+    object: { apiVersion: "cilium.io/v2", kind, metadata, spec },
+    header: headerFor(p, kind),
+    comments,
+    ruleIds: [...p.ingress, ...p.egress].map((r) => r.id),
+  };
+}
+
+/** --default-deny for Cilium: every endpoint of the namespace denies what no policy allows. */
+export function renderCiliumDefaultDeny(namespace: string, ctx: RenderContext): RenderedObject {
+  return {
+    fileName: policyFileName(namespace, "default-deny", "ciliumnetworkpolicy"),
+    object: {
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumNetworkPolicy",
+      metadata: {
+        name: "default-deny",
+        namespace,
+        labels: { ...MANAGED_BY },
+        annotations: { [`${ANNOTATION_PREFIX}/generator`]: ctx.generator },
+      },
+      spec: { endpointSelector: {}, enableDefaultDeny: { ingress: true, egress: true }, ingress: [{}], egress: [{}] },
+    },
+    header: ` Default deny for namespace ${namespace} (--default-deny): only the allowlist policies beside it let traffic through.`,
+    comments: [],
+    ruleIds: [],
+  };
+}
