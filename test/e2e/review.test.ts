@@ -59,6 +59,11 @@ describe("review in a terminal", () => {
     const exit = path.join(dir, "exit-1");
     start(exit);
     await onScreen("✓ 0  ✗ 0  ? 12");
+    // Redraws on resize: a narrow terminal stacks the detail under the list, a wide one puts it beside.
+    tmux("resize-window", "-t", session, "-x", "80", "-y", "24");
+    await waitFor("the stacked layout", () => screen().includes("─".repeat(60)));
+    tmux("resize-window", "-t", session, "-x", "140", "-y", "30");
+    await waitFor("the side-by-side layout", () => /deployment shop\/api\s{5,}deployment shop\/api: egress to/.test(screen()));
     await keys("a");
     await onScreen("✓ 1  ✗ 0  ? 11");
     await keys("r");
