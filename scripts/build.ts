@@ -54,8 +54,36 @@ const jsonAsString: esbuild.Plugin = {
   },
 };
 
+/** What --help and version print, computed by running the real parser once. */
+async function fastAnswers(info: { version: string; commit: string; date: string }): Promise<Record<string, string>> {
+  const { run } = await import("../src/cli/app.ts");
+  const out: Record<string, string> = { version: `kubectl-guardian ${info.version} (commit ${info.commit}, built ${info.date})\n` };
+  for (const argv of [
+    ["--help"],
+    ["-h"],
+    ["gen", "netpol", "--help"],
+    ["gen", "networkpolicy", "--help"],
+    ["snapshot", "--help"],
+    ["rollback", "--help"],
+  ]) {
+    let text = "";
+    const sink = {
+      write: (s: string) => {
+        text += s;
+        return true;
+      },
+      isTTY: false,
+    } as unknown as NodeJS.WritableStream;
+    const code = await run(argv, { stdout: sink, stderr: sink, env: {}, stdinIsTTY: false, cwd: ROOT });
+    if (code !== 0) throw new Error(`${argv.join(" ")} exited ${code}: ${text}`);
+    out[argv.join(" ")] = text;
+  }
+  return out;
+}
+
 export async function bundle(): Promise<void> {
   const info = buildInfo();
+  const fast = await fastAnswers(info);
   await esbuild.build({
     entryPoints: [path.join(ROOT, "src/cli/main.ts")],
     outfile: BUNDLE,
@@ -73,6 +101,7 @@ export async function bundle(): Promise<void> {
       __GUARDIAN_VERSION__: JSON.stringify(info.version),
       __GUARDIAN_COMMIT__: JSON.stringify(info.commit),
       __GUARDIAN_BUILD_DATE__: JSON.stringify(info.date),
+      __GUARDIAN_FAST__: JSON.stringify(fast),
       "process.env.NODE_ENV": '"production"',
     },
     plugins: [lightHelpWidth, jsonAsString, lazyBuiltins],

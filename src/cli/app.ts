@@ -234,7 +234,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .help()
     .alias("h", "help")
     .version(false)
-    .wrap(Math.min(120, io.stdout.columns ?? 100))
+    // A fixed width, as kubectl's help has: the same text on every terminal (and precomputable).
+    .wrap(100)
     .fail((msg, err) => {
       if (err) throw err;
       // yargs spreads some messages over lines; an error is one line.
