@@ -22,6 +22,13 @@ describe("the single-file binary", () => {
     expect(r.stderr).toBe("");
   });
 
+  it("answers --help exactly as the parser does, from the text the build precomputed", async () => {
+    const { runCli } = await import("../support/io.ts");
+    for (const argv of [["--help"], ["gen", "netpol", "--help"], ["snapshot", "--help"], ["rollback", "--help"]]) {
+      expect(bare(argv).stdout, argv.join(" ")).toBe((await runCli(argv)).stdout);
+    }
+  });
+
   it("prints version, commit and build date from the build", () => {
     const r = bare(["version", "-o", "json"]);
     expect(r.code).toBe(0);
