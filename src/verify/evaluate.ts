@@ -34,7 +34,44 @@ export interface Endpoint {
   ip: string;
   /** Absent for addresses outside the cluster (and nodes). */
   pod?: { namespace: string; labels: Labels; ports?: ContainerPort[] };
+  /** What Cilium sees an address that is not a pod as. */
+  entity?: "kube-apiserver" | "node" | "world";
 }
+
+/** The fields of cilium.io/v2 CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy that decide traffic. */
+interface CiliumRule {
+  toEndpoints?: LabelSelector[];
+  fromEndpoints?: LabelSelector[];
+  toEntities?: string[];
+  fromEntities?: string[];
+  toCIDR?: string[];
+  fromCIDR?: string[];
+  toCIDRSet?: { cidr?: string; except?: string[] }[];
+  fromCIDRSet?: { cidr?: string; except?: string[] }[];
+  toPorts?: { ports?: { port?: string; endPort?: number; protocol?: string }[] }[];
+}
+export interface CiliumPolicyLike {
+  kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy";
+  metadata?: { name?: string; namespace?: string };
+  spec?: {
+    endpointSelector?: LabelSelector;
+    enableDefaultDeny?: { ingress?: boolean; egress?: boolean };
+    ingress?: CiliumRule[];
+    egress?: CiliumRule[];
+  };
+}
+
+const NS_KEY = "io.kubernetes.pod.namespace";
+/** Cilium label keys carry a source prefix (k8s:, any:); pods' labels are k8s labels. */
+function ciliumSelector(sel: LabelSelector | undefined): LabelSelector {
+  const strip = (k: string) => k.replace(/^(k8s|any):/, "");
+  return {
+    ...(sel?.matchLabels ? { matchLabels: Object.fromEntries(Object.entries(sel.matchLabels).map(([k, v]) => [strip(k), v])) } : {}),
+    ...(sel?.matchExpressions ? { matchExpressions: sel.matchExpressions.map((e) => ({ ...e, key: strip(e.key) })) } : {}),
+  };
+}
+const names = (sel: LabelSelector, key: string) =>
+  sel.matchLabels?.[key] !== undefined || (sel.matchExpressions ?? []).some((e) => e.key === key);
 
 export interface Verdict {
   allowed: boolean;
@@ -79,14 +116,74 @@ function contains(cidr: string, ip: ipaddr.IPv4 | ipaddr.IPv6): boolean {
 
 export class PolicyEvaluator {
   private readonly byNs = new Map<string, NetworkPolicyLike[]>();
+  private readonly cilium: CiliumPolicyLike[] = [];
   private readonly nsLabels: (ns: string) => Labels;
 
-  constructor(policies: NetworkPolicyLike[], nsLabels: (ns: string) => Labels) {
+  constructor(policies: (NetworkPolicyLike | CiliumPolicyLike)[], nsLabels: (ns: string) => Labels) {
     this.nsLabels = nsLabels;
     for (const p of policies) {
+      const kind = (p as { kind?: string }).kind;
+      if (kind === "CiliumNetworkPolicy" || kind === "CiliumClusterwideNetworkPolicy") {
+        this.cilium.push(p as CiliumPolicyLike);
+        continue;
+      }
       const ns = p.metadata?.namespace ?? "default";
-      this.byNs.set(ns, [...(this.byNs.get(ns) ?? []), p]);
+      this.byNs.set(ns, [...(this.byNs.get(ns) ?? []), p as NetworkPolicyLike]);
     }
+  }
+
+  /** Cilium selectors see only the policy's namespace (namespaced policies) unless they name one. */
+  private static ciliumSelects(sel: LabelSelector | undefined, pod: NonNullable<Endpoint["pod"]>, scopeNs: string | null): boolean {
+    const s = ciliumSelector(sel);
+    if (scopeNs !== null && !names(s, NS_KEY) && pod.namespace !== scopeNs) return false;
+    return selectorMatches(s, { ...pod.labels, [NS_KEY]: pod.namespace });
+  }
+
+  private static ciliumL3(
+    r: CiliumRule,
+    dir: "egress" | "ingress",
+    other: Endpoint,
+    ip: ipaddr.IPv4 | ipaddr.IPv6 | null,
+    scopeNs: string | null,
+  ): boolean {
+    const eps = dir === "egress" ? r.toEndpoints : r.fromEndpoints;
+    const ents = dir === "egress" ? r.toEntities : r.fromEntities;
+    const plain = (dir === "egress" ? r.toCIDR : r.fromCIDR) ?? [];
+    const cidrs = [...plain.map((cidr) => ({ cidr, except: [] as string[] })), ...((dir === "egress" ? r.toCIDRSet : r.fromCIDRSet) ?? [])];
+    // No L3 part: with ports, an L4-only rule for every peer; without, the deny-all rule {}.
+    if (!eps && !ents && cidrs.length === 0) return (r.toPorts?.length ?? 0) > 0;
+    const pod = other.pod;
+    if (eps && pod && eps.some((sel) => PolicyEvaluator.ciliumSelects(sel, pod, scopeNs))) return true;
+    const kind = pod ? "pod" : (other.entity ?? "world");
+    const entity = (e: string) =>
+      e === "all" ||
+      (e === "cluster" && kind !== "world") ||
+      (e === "world" && kind === "world") ||
+      (e === "kube-apiserver" && kind === "kube-apiserver") ||
+      ((e === "host" || e === "remote-node") && kind === "node");
+    if (ents?.some(entity)) return true;
+    // CIDR rules select addresses outside the cluster's identities.
+    return (
+      kind === "world" &&
+      ip !== null &&
+      cidrs.some((c) => c.cidr !== undefined && contains(c.cidr, ip) && !(c.except ?? []).some((x) => contains(x, ip)))
+    );
+  }
+
+  private static ciliumL4(r: CiliumRule, port: number, protocol: string, target: Endpoint): boolean {
+    if (!r.toPorts?.length) return true;
+    return r.toPorts.some(
+      (tp) =>
+        !tp.ports?.length ||
+        tp.ports.some((p) => {
+          const proto = p.protocol ?? "ANY";
+          if (proto !== "ANY" && proto !== protocol) return false;
+          if (p.port === undefined || p.port === "0") return true;
+          const n = /^\d+$/.test(p.port) ? Number(p.port) : target.pod?.ports?.find((c) => c.name === p.port)?.port;
+          if (n === undefined) return false;
+          return p.endPort ? port >= n && port <= p.endPort : port === n;
+        }),
+    );
   }
 
   private static types(p: NetworkPolicyLike): string[] {
@@ -124,7 +221,14 @@ export class PolicyEvaluator {
     const isolating = (this.byNs.get(pod.namespace) ?? []).filter(
       (p) => PolicyEvaluator.types(p).includes(type) && selectorMatches(p.spec?.podSelector ?? {}, pod.labels),
     );
-    if (isolating.length === 0) return { allowed: true };
+    const scope = (c: CiliumPolicyLike) => (c.kind === "CiliumNetworkPolicy" ? (c.metadata?.namespace ?? "default") : null);
+    const ciliumApplying = this.cilium.filter(
+      (c) =>
+        (c.kind !== "CiliumNetworkPolicy" || (c.metadata?.namespace ?? "default") === pod.namespace) &&
+        PolicyEvaluator.ciliumSelects(c.spec?.endpointSelector, pod, scope(c)),
+    );
+    const ciliumIsolating = ciliumApplying.filter((c) => c.spec?.enableDefaultDeny?.[dir] ?? (c.spec?.[dir]?.length ?? 0) > 0);
+    if (isolating.length === 0 && ciliumIsolating.length === 0) return { allowed: true };
     let ip: ipaddr.IPv4 | ipaddr.IPv6 | null = null;
     try {
       ip = ipaddr.process(other.ip);
@@ -142,10 +246,20 @@ export class PolicyEvaluator {
         if (peerOk && PolicyEvaluator.portMatches(r.ports, port, protocol, target)) return { allowed: true };
       }
     }
-    return {
-      allowed: false,
-      deniedBy: { side: dir, policies: isolating.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`).sort() },
-    };
+    // Cilium: a rule of any policy selecting the endpoint allows, whether that policy isolates or not.
+    for (const c of ciliumApplying) {
+      for (const r of c.spec?.[dir] ?? []) {
+        if (PolicyEvaluator.ciliumL3(r, dir, other, ip, scope(c)) && PolicyEvaluator.ciliumL4(r, port, protocol, target))
+          return { allowed: true };
+      }
+    }
+    const by = [
+      ...isolating.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`),
+      ...ciliumIsolating.map((c) =>
+        c.kind === "CiliumNetworkPolicy" ? `${c.metadata?.namespace}/${c.metadata?.name}` : `(clusterwide) ${c.metadata?.name}`,
+      ),
+    ];
+    return { allowed: false, deniedBy: { side: dir, policies: by.sort() } };
   }
 
   check(src: Endpoint, dst: Endpoint, port: number, protocol: string): Verdict {

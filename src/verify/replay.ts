@@ -3,7 +3,7 @@ import type { Connection, Peer } from "../model/types.ts";
 import { describePeer } from "../policy/rules.ts";
 import type { ClusterIndex } from "../resolve/cluster-index.ts";
 import { workloadKey } from "../resolve/cluster-index.ts";
-import { type Endpoint, type NetworkPolicyLike, PolicyEvaluator, type Verdict } from "./evaluate.ts";
+import { type CiliumPolicyLike, type Endpoint, type NetworkPolicyLike, PolicyEvaluator, type Verdict } from "./evaluate.ts";
 
 export interface WouldBreak {
   connection: Connection;
@@ -22,17 +22,18 @@ function endpointOf(index: ClusterIndex, p: Peer): Endpoint {
       };
     }
     case "apiserver":
-      return { ip: (p.cidrs[0] ?? "240.0.0.1/32").split("/")[0] as string };
+      return { ip: (p.cidrs[0] ?? "240.0.0.1/32").split("/")[0] as string, entity: "kube-apiserver" };
     case "node":
+      return { ip: p.cidr.split("/")[0] as string, entity: "node" };
     case "external":
-      return { ip: p.cidr.split("/")[0] as string };
+      return { ip: p.cidr.split("/")[0] as string, entity: "world" };
   }
 }
 
 export function replay(
   index: ClusterIndex,
   connections: Connection[],
-  policies: NetworkPolicyLike[],
+  policies: (NetworkPolicyLike | CiliumPolicyLike)[],
   nsLabels: (ns: string) => Record<string, string>,
 ): WouldBreak[] {
   const evaluator = new PolicyEvaluator(policies, nsLabels);

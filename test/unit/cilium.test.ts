@@ -3,6 +3,7 @@ import { CiliumNetworkPolicy } from "@kubernetes-models/cilium/cilium.io/v2/Cili
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { InventoryPod } from "../../src/model/types.ts";
+import { PolicyEvaluator } from "../../src/verify/evaluate.ts";
 import { Cluster, svcPort, tcp } from "../support/builders.ts";
 import { type CEndpoint, type CiliumObject, ciliumAllowed } from "../support/cilium-eval.ts";
 import { gen } from "../support/generate.ts";
@@ -123,6 +124,7 @@ describe("CiliumNetworkPolicy output", () => {
 });
 
 const cep = (p: InventoryPod): CEndpoint => ({ kind: "pod", namespace: p.namespace, labels: p.labels });
+const vep = (p: InventoryPod) => ({ ip: p.ips[0] as string, pod: { namespace: p.namespace, labels: p.labels, ports: p.containerPorts } });
 
 describe("Cilium output against an independent Cilium evaluator", () => {
   it("(a) observed flows are allowed; (b) with default deny nothing else is, namespaced or clusterwide", () => {
@@ -132,7 +134,12 @@ describe("Cilium output against an independent Cilium evaluator", () => {
         const pols = gen(b.c, { type: "cilium", clusterwide, defaultDeny: !clusterwide }).objects.map(
           (o) => o.object as unknown as CiliumObject,
         );
-        for (const f of b.observed) expect(ciliumAllowed(pols, cep(f.fromPod), cep(f.toPod), f.port, f.proto)).toBe(true);
+        // The product's evaluator (src/verify) must agree with the test's on every observed flow.
+        const product = new PolicyEvaluator(pols as never, (n) => ({ "kubernetes.io/metadata.name": n }));
+        for (const f of b.observed) {
+          expect(ciliumAllowed(pols, cep(f.fromPod), cep(f.toPod), f.port, f.proto)).toBe(true);
+          expect(product.check(vep(f.fromPod), vep(f.toPod), f.port, f.proto).allowed).toBe(true);
+        }
         for (const e of b.external) expect(ciliumAllowed(pols, cep(e.fromPod), { kind: "world", ip: e.ip }, 443, "TCP")).toBe(true);
         if (clusterwide) return;
         const seen = new Set(b.observed.map((f) => `${f.from}>${f.to}:${f.port}/${f.proto}`));

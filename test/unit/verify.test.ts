@@ -89,3 +89,66 @@ describe("gen checks what it generated against the observed flows", () => {
     ]);
   });
 });
+
+describe("the policy evaluator on Cilium policies (truth tables)", () => {
+  const web = { ip: "10.0.0.1", pod: { namespace: "shop", labels: { app: "web" } } };
+  const db = { ip: "10.0.0.2", pod: { namespace: "shop", labels: { app: "db" } } };
+  const otherDb = { ip: "10.0.1.2", pod: { namespace: "data", labels: { app: "db" } } };
+  const cnp = (egress: unknown[], extra: Record<string, unknown> = {}) =>
+    ({
+      kind: "CiliumNetworkPolicy",
+      metadata: { namespace: "shop", name: "c" },
+      spec: { endpointSelector: { matchLabels: { "k8s:app": "web" } }, egress, ...extra },
+    }) as never;
+
+  it("a namespaced policy's endpoint selector sees only its namespace unless it names one", () => {
+    const e = new PolicyEvaluator([cnp([{ toEndpoints: [{ matchLabels: { "k8s:app": "db" } }] }])], ns);
+    expect(e.check(web, db, 5432, "TCP").allowed).toBe(true);
+    expect(e.check(web, otherDb, 5432, "TCP").allowed).toBe(false);
+    const named = new PolicyEvaluator(
+      [cnp([{ toEndpoints: [{ matchLabels: { "k8s:app": "db", "k8s:io.kubernetes.pod.namespace": "data" } }] }])],
+      ns,
+    );
+    expect(named.check(web, otherDb, 5432, "TCP").allowed).toBe(true);
+  });
+
+  it("entities, CIDR sets with except, L4-only rules and the deny-all rule {}", () => {
+    const e = new PolicyEvaluator(
+      [
+        cnp([
+          { toEntities: ["kube-apiserver"], toPorts: [{ ports: [{ port: "6443", protocol: "TCP" }] }] },
+          { toCIDRSet: [{ cidr: "93.184.0.0/16", except: ["93.184.216.0/24"] }] },
+        ]),
+      ],
+      ns,
+    );
+    expect(e.check(web, { ip: "172.18.0.2", entity: "kube-apiserver" }, 6443, "TCP").allowed).toBe(true);
+    expect(e.check(web, { ip: "172.18.0.2", entity: "kube-apiserver" }, 443, "TCP").allowed).toBe(false);
+    expect(e.check(web, { ip: "93.184.1.1", entity: "world" }, 1, "UDP").allowed).toBe(true);
+    expect(e.check(web, { ip: "93.184.216.34", entity: "world" }, 1, "UDP").allowed).toBe(false);
+    const l4only = new PolicyEvaluator([cnp([{ toPorts: [{ ports: [{ port: "53", protocol: "ANY" }] }] }])], ns);
+    expect(l4only.check(web, otherDb, 53, "UDP").allowed).toBe(true);
+    const denyAll = new PolicyEvaluator([cnp([{}])], ns);
+    expect(denyAll.check(web, db, 1, "TCP")).toEqual({ allowed: false, deniedBy: { side: "egress", policies: ["shop/c"] } });
+  });
+
+  it("enableDefaultDeny false leaves a direction open; Kubernetes and Cilium policies combine", () => {
+    const open = new PolicyEvaluator(
+      [cnp([{ toEndpoints: [{ matchLabels: { "k8s:app": "db" } }] }], { enableDefaultDeny: { egress: false } })],
+      ns,
+    );
+    expect(open.check(web, otherDb, 1, "TCP").allowed).toBe(true);
+    const k8s: NetworkPolicyLike = {
+      metadata: { namespace: "shop", name: "k" },
+      spec: {
+        podSelector: { matchLabels: { app: "web" } },
+        policyTypes: ["Egress"],
+        egress: [{ to: [{ podSelector: { matchLabels: { app: "db" } } }] }],
+      },
+    };
+    const both = new PolicyEvaluator([k8s, cnp([{ toEntities: ["world"] }])], ns);
+    expect(both.check(web, db, 5432, "TCP").allowed).toBe(true);
+    expect(both.check(web, { ip: "1.1.1.1", entity: "world" }, 443, "TCP").allowed).toBe(true);
+    expect(both.check(web, otherDb, 5432, "TCP").deniedBy?.policies).toEqual(["shop/c", "shop/k"]);
+  });
+});
