@@ -64,6 +64,7 @@ async function fastAnswers(info: { version: string; commit: string; date: string
     ["gen", "netpol", "--help"],
     ["gen", "networkpolicy", "--help"],
     ["snapshot", "--help"],
+    ["verify", "--help"],
     ["rollback", "--help"],
   ]) {
     let text = "";

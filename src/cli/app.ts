@@ -50,6 +50,7 @@ export interface GenFlags {
   verbose: boolean;
   forceConflicts: boolean;
   clusterwide: boolean;
+  report?: string;
 }
 
 const GEN_HELP = "kubectl guardian gen networkpolicy";
@@ -67,6 +68,7 @@ function genBuilder(y: Argv): Argv<GenFlags> {
       all: { alias: "a", type: "boolean", default: false, describe: "Every workload of the namespace" },
       "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every workload of every namespace" },
       type: { alias: "t", type: "string", default: "kubernetes", choices: ["kubernetes", "k8s", "cilium"], describe: "Policy kind" },
+      report: { type: "string", describe: "Write a report: .json, or .md for a pull-request comment" },
       clusterwide: { type: "boolean", default: false, describe: "With --type cilium: CiliumClusterwideNetworkPolicy per workload" },
       "output-dir": { type: "string", default: "network-policies", describe: 'Directory for YAML files; "" prints to stdout' },
       "dry-run": {
@@ -188,6 +190,44 @@ export async function run(argv: string[], io: Io): Promise<number> {
       },
     )
     .command(
+      "verify",
+      "Replay the observed traffic against the live policies plus proposed ones; list what they would deny",
+      (y) =>
+        y
+          .options({
+            policies: { type: "string", describe: 'Proposed policies: a YAML file, a directory of them, or "-" for stdin' },
+            namespace: { alias: "n", type: "string", describe: "Flows to or from this namespace (default: the context's)" },
+            "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every flow" },
+            demo: { type: "boolean", default: false, describe: "Use the traffic data bundled in the binary" },
+            "from-snapshot": { type: "string", describe: "Use a snapshot file instead of the cluster" },
+            context: { type: "string", describe: "Kubeconfig context to use" },
+            kubeconfig: { type: "string", describe: "Path to the kubeconfig file" },
+            "broker-url": { type: "string", describe: "kguardian broker URL (env GUARDIAN_BROKER_URL)" },
+            "broker-token": { type: "string", describe: "Bearer token (env BROKER_AUTH_TOKEN)" },
+            "broker-namespace": { type: "string", describe: "Namespace of the broker Service" },
+            "broker-service": { type: "string", describe: "Name of the broker Service" },
+            since: { type: "string", describe: "Only traffic newer than this (e.g. 30m, 2h, 7d)" },
+            report: { type: "string", describe: "Write a report: .json, or .md for a pull-request comment" },
+            output: { alias: "o", type: "string", choices: ["text", "json"], default: "text", describe: "Output format" },
+            concurrency: { type: "number", default: 8, describe: "Broker requests in flight at once" },
+            "request-timeout": { type: "string", default: "30s", describe: "Timeout of each broker request" },
+            verbose: { alias: "v", type: "boolean", default: false, describe: "Log each request (never credentials)" },
+          })
+          .epilog(
+            examplesText([
+              ["kubectl guardian verify -n shop --policies ./network-policies", "would these files cut any traffic seen in shop?"],
+              [
+                "kubectl guardian verify -A --from-snapshot traffic.json --policies policies/ --report verify.md",
+                "offline, with a report for the pull request",
+              ],
+            ]),
+          ),
+      async (args) => {
+        const { runVerify } = await import("./verify.ts");
+        exitCode = await runVerify(args as never, io);
+      },
+    )
+    .command(
       "rollback <file>",
       "Undo an --apply: delete what it created, restore what it changed",
       (y) =>
@@ -228,7 +268,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         ["kubectl guardian version", "print version information"],
       ]),
     )
-    .demandCommand(1, "a command is required: gen, snapshot, rollback, version or completion")
+    .demandCommand(1, "a command is required: gen, verify, snapshot, rollback, version or completion")
     .strict()
     .recommendCommands()
     .help()

@@ -1,8 +1,13 @@
 // The run step of `gen`: source → pipeline → output. Wiring only; each stage lives in its own room.
+
+import type { WorkloadPolicy } from "../model/types.ts";
 import { OutputDirError, prepareDir, writeFiles } from "../output/files.ts";
+import type { Report } from "../output/report.ts";
 import { ansi, plain, summaryLines } from "../output/summary.ts";
 import { toYaml, toYamlStream } from "../output/yaml.ts";
-import { generate, renderPolicies, ScopeError } from "../policy/pipeline.ts";
+import { type GenerateResult, generate, renderPolicies, ScopeError } from "../policy/pipeline.ts";
+import { isoSeconds, type RenderedObject } from "../policy/render.ts";
+import { describePeer } from "../policy/rules.ts";
 import { CliError, EXIT } from "./errors.ts";
 import type { GenOptions } from "./gen.ts";
 import { colorEnabled, type Io } from "./io.ts";
@@ -17,6 +22,49 @@ function kindNames(o: GenOptions): { one: string; many: string } {
   return o.clusterwide
     ? { one: "CiliumClusterwideNetworkPolicy", many: "CiliumClusterwideNetworkPolicies" }
     : { one: "CiliumNetworkPolicy", many: "CiliumNetworkPolicies" };
+}
+
+function genReport(
+  o: GenOptions,
+  policies: WorkloadPolicy[],
+  objects: RenderedObject[],
+  gen: GenerateResult,
+  stats: { rows: number; workloads: number; rules: number },
+  notes: string[],
+): Report {
+  const byWorkload = new Map(objects.map((x) => [x.ruleIds.join(","), x]));
+  return {
+    command: "gen",
+    generator: GENERATOR,
+    summary: {
+      policies: objects.length,
+      rules: stats.rules,
+      workloads: stats.workloads,
+      "traffic rows": stats.rows,
+      "would be denied": gen.wouldBreak.length,
+    },
+    policies: policies.map((p) => {
+      const obj = byWorkload.get([...p.ingress, ...p.egress].map((r) => r.id).join(","));
+      const meta = (obj?.object.metadata ?? {}) as { name?: string };
+      return {
+        kind: kindNames(o).one,
+        namespace: p.workload.namespace,
+        name: meta.name ?? "",
+        workload: `${p.workload.kind}/${p.workload.name}`,
+        rules: [...p.egress, ...p.ingress].map((r) => ({
+          id: r.id,
+          direction: r.direction,
+          peer: describePeer(r.peer),
+          ports: r.ports.map((x) => `${x.port}/${x.protocol}`).join(", "),
+          flows: r.evidence.flows,
+          ...(r.synthetic ? {} : { firstSeen: isoSeconds(r.evidence.firstSeen), lastSeen: isoSeconds(r.evidence.lastSeen) }),
+          decision: "accepted",
+        })),
+      };
+    }),
+    wouldBreak: gen.wouldBreak.map((w) => w.message),
+    warnings: [...gen.result.warnings.map((w) => w.message), ...gen.result.failed.map((f) => f.message), ...notes],
+  };
 }
 
 function load(o: GenOptions, io: Io): Promise<Loaded> {
@@ -133,7 +181,12 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
       );
       if (code !== EXIT.ok) return code;
     }
-    return incomplete ? EXIT.error : EXIT.ok;
+    if (o.report) {
+      const { writeReport } = await import("../output/report.ts");
+      await writeReport(o.report, genReport(o, decided.policies, objects, gen, written.stats, decided.notes));
+    }
+    if (incomplete) return EXIT.error;
+    return gen.wouldBreak.length > 0 ? EXIT.wouldBreak : EXIT.ok;
   } finally {
     await src.close();
   }

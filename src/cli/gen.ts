@@ -17,6 +17,7 @@ export interface GenOptions {
   namespace?: string;
   type: "kubernetes" | "cilium";
   clusterwide: boolean;
+  report?: string;
   source: Source;
   /** "" means stdout. */
   outputDir: string;
@@ -115,6 +116,7 @@ export function complete(f: GenFlags, io: Io): GenOptions {
     ...(f.namespace ? { namespace: f.namespace } : {}),
     type: f.type === "cilium" ? "cilium" : "kubernetes",
     clusterwide: f.clusterwide,
+    ...(f.report ? { report: f.report } : {}),
     source: f.demo ? { kind: "demo" } : f.fromSnapshot ? { kind: "snapshot", path: f.fromSnapshot } : { kind: "cluster", flags: cluster },
     outputDir: f.outputDir,
     // --dry-run=false means apply, as kguardian's flag promised.

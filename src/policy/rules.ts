@@ -201,6 +201,7 @@ export function buildPolicies(index: ClusterIndex, resolved: Resolved, opts: Bui
     if (wantIngress) warnings.push(...checkUdpServers(index, key, policy, label));
   }
 
+  warnings.push(...checkNamespaceLabels(index, policies));
   const defaultDeny = opts.defaultDeny ? [...new Set(targets.map((t) => t.namespace))].sort() : [];
   const rules = policies.reduce((n, p) => n + p.ingress.length + p.egress.length, 0);
   return {
@@ -237,6 +238,27 @@ function checkSelector(index: ClusterIndex, target: WorkloadRef, selector: Label
     out.push({ code: "selector-wide", message: `${label}: selector ${fmtLabels(selector)} also matches ${[...others].sort().join(", ")}` });
   }
   return out;
+}
+
+/**
+ * Cross-namespace peers are selected by the kubernetes.io/metadata.name label, which Kubernetes sets
+ * on every namespace since 1.21. A namespace without it (older clusters) would never match.
+ */
+function checkNamespaceLabels(index: ClusterIndex, policies: WorkloadPolicy[]): Warning[] {
+  if (index.namespaceLabels.size === 0) return []; // no inventory: nothing to check against
+  const missing = new Set<string>();
+  for (const p of policies) {
+    for (const r of [...p.ingress, ...p.egress]) {
+      if (r.peer.kind !== "workload" || r.peer.workload.namespace === p.workload.namespace) continue;
+      const ns = r.peer.workload.namespace;
+      const labels = index.namespaceLabels.get(ns);
+      if (labels && labels["kubernetes.io/metadata.name"] !== ns) missing.add(ns);
+    }
+  }
+  return [...missing].sort().map((ns) => ({
+    code: "namespace-label",
+    message: `namespace ${ns} has no kubernetes.io/metadata.name label (Kubernetes before 1.21), so peers in it will not match; run: kubectl label namespace ${ns} kubernetes.io/metadata.name=${ns}`,
+  }));
 }
 
 /** The broker records no UDP ingress: a UDP port without client evidence will be denied. Say so. */

@@ -29,6 +29,7 @@ export interface ClusterIndex {
   /** Live pods per workload key, for selector checks and named ports. */
   podsByWorkload: Map<string, PodIdentity[]>;
   workloadSelectors: Map<string, Labels | null>;
+  namespaceLabels: Map<string, Labels>;
 }
 
 export const workloadKey = (w: WorkloadRef): string => `${w.namespace}/${w.kind}/${w.name}`;
@@ -161,7 +162,18 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
     };
   }
 
-  return { podsByName, podsByIp, servicesByIp, nodesByIp, apiServer, dns: findDns(services), podsByWorkload, workloadSelectors };
+  const namespaceLabels = new Map(inv.namespaces.map((n) => [n.name, n.labels]));
+  return {
+    podsByName,
+    podsByIp,
+    servicesByIp,
+    nodesByIp,
+    apiServer,
+    dns: findDns(services),
+    podsByWorkload,
+    workloadSelectors,
+    namespaceLabels,
+  };
 }
 
 /** The pod that held `ip` at time `t`: the newest holder that started before t, else the oldest one. */

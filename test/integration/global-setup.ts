@@ -18,6 +18,12 @@ export default async function setup(project: TestProject) {
   try {
     // What every cluster has: the API server's endpoints and cluster DNS.
     const seed = new Seeder(kubeConfig(cluster.kubeconfig));
+    // Kubernetes ≥ 1.21 labels every namespace with its name; this 1.20 server does not, so do what it would.
+    for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
+      const ns = await seed.core.readNamespace({ name });
+      ns.metadata = { ...ns.metadata, labels: { ...ns.metadata?.labels, "kubernetes.io/metadata.name": name } };
+      await seed.core.replaceNamespace({ name, body: ns });
+    }
     await seed.apiServerEndpoints();
     await seed.dns();
     const schemas = findCiliumSchemas();

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { V1Pod } from "@kubernetes/client-node";
+import { NetworkingV1Api, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import type { PodDetailWire, PodTrafficWire } from "../../src/broker/schema.ts";
@@ -178,6 +178,37 @@ describe("gen against a live cluster and its broker", () => {
     const offline = await runCli(["gen", "netpol", "--all", "-n", app, "--from-snapshot", file, "--output-dir", ""]);
     expect(offline.code).toBe(0);
     expect(offline.stdout).toBe(live.stdout);
+  });
+});
+
+describe("verify against the live cluster", () => {
+  it("names the live policy that would cut observed traffic, and exits 4", async () => {
+    const net = seed.kc.makeApiClient(NetworkingV1Api);
+    await net.createNamespacedNetworkPolicy({
+      namespace: app,
+      body: { metadata: { name: "lockdown" }, spec: { podSelector: { matchLabels: { app: "db" } }, policyTypes: ["Ingress"] } },
+    });
+    try {
+      const v = await runCli(["verify", "-n", app, "--kubeconfig", kubeconfig, "--broker-namespace", kg], { env: env() });
+      expect(v.code).toBe(4);
+      expect(v.stdout.trim()).toBe(
+        `DENY deployment ${app}/api → statefulset ${app}/db on 5432/TCP (1 flows) would be denied at ingress by ${app}/lockdown`,
+      );
+      expect(v.stderr).toMatch(/1 of \d+ observed flow\(s\) would be denied under 1 policy \(1 live, 0 proposed\)/);
+      // A proposed policy of the same name replaces the live one it would overwrite.
+      const dir = await mkdtemp(path.join(tmpdir(), "guardian-verify-"));
+      await writeFile(
+        path.join(dir, "fix.yaml"),
+        `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: lockdown, namespace: ${app}}\nspec:\n  podSelector: {matchLabels: {app: db}}\n  policyTypes: [Ingress]\n  ingress: [{from: [{podSelector: {matchLabels: {app: api}}}], ports: [{port: 5432}]}]\n`,
+      );
+      const fixed = await runCli(["verify", "-n", app, "--kubeconfig", kubeconfig, "--broker-namespace", kg, "--policies", dir], {
+        env: env(),
+      });
+      expect(fixed.code).toBe(0);
+      expect(fixed.stderr).toMatch(/observed flow\(s\) stay allowed under 1 policy \(1 live, 1 proposed\)/);
+    } finally {
+      await net.deleteNamespacedNetworkPolicy({ namespace: app, name: "lockdown" });
+    }
   });
 });
 

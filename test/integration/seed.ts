@@ -28,10 +28,12 @@ interface WorkloadOpts {
 }
 
 let ipSeq = 0;
-/** Unique pod IPs across tests sharing one API server. */
+// Test files run in their own processes against one API server: each process takes its own /19.
+const ipBase = (process.pid % 8) * 32;
+/** Pod IPs unique across the processes sharing one API server (a reused IP would be a different pod). */
 export function nextPodIp(): string {
   ipSeq++;
-  return `10.244.${Math.floor(ipSeq / 250) + 1}.${(ipSeq % 250) + 1}`;
+  return `10.${244 + Math.floor(ipBase / 256)}.${ipBase + Math.floor(ipSeq / 250)}.${(ipSeq % 250) + 1}`;
 }
 
 let nsSeq = 0;

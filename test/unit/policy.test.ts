@@ -47,6 +47,20 @@ describe("resolution", () => {
     ]);
   });
 
+  it("warns when a peer's namespace lacks kubernetes.io/metadata.name (clusters before 1.21)", () => {
+    const c = new Cluster();
+    const [app] = c.deployment("staging", "my-app", { app: "my-app" });
+    const [pg] = c.statefulSet("data", "postgres", { app: "postgres" });
+    c.connect(app!, pg!, 5432);
+    const data = c.inventory.namespaces.find((n) => n.name === "data");
+    if (data) data.labels = {};
+    const r = gen(c, { scope: { kind: "pod", namespace: "staging", name: app!.name } });
+    expect(r.result.warnings.find((w) => w.code === "namespace-label")?.message).toBe(
+      "namespace data has no kubernetes.io/metadata.name label (Kubernetes before 1.21), so peers in it will not match; run: kubectl label namespace data kubernetes.io/metadata.name=data",
+    );
+    expect(r.wouldBreak).toHaveLength(1);
+  });
+
   it("selectors use the controller's matchLabels, never rollout-specific labels", () => {
     const c = new Cluster();
     const [a] = c.deployment("ns", "a", { app: "a", team: "x" }, { selector: { app: "a" } });

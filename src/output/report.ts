@@ -1,0 +1,72 @@
+// Reports for CI: JSON for machines, Markdown ready to paste in a pull-request comment. Sorted, so that
+// the same run gives the same bytes.
+import path from "node:path";
+import { writeAtomic } from "./files.ts";
+
+export interface ReportRule {
+  id: string;
+  direction: string;
+  peer: string;
+  ports: string;
+  flows: number;
+  firstSeen?: string;
+  lastSeen?: string;
+  decision?: string;
+}
+export interface ReportPolicy {
+  kind: string;
+  namespace: string;
+  name: string;
+  workload: string;
+  rules: ReportRule[];
+}
+export interface Report {
+  command: "gen" | "verify";
+  generator: string;
+  summary: Record<string, number | string>;
+  policies: ReportPolicy[];
+  wouldBreak: string[];
+  warnings: string[];
+}
+
+const esc = (s: string) => s.replace(/\|/g, "\\|");
+
+export function toMarkdown(r: Report): string {
+  const out: string[] = [];
+  const broken = r.wouldBreak.length;
+  out.push(
+    `### kubectl-guardian ${r.command}: ${broken ? `⚠️ ${broken} observed flow(s) would be denied` : "✅ every observed flow stays allowed"}`,
+    "",
+  );
+  out.push(
+    Object.entries(r.summary)
+      .map(([k, v]) => `**${k}**: ${v}`)
+      .join(" · "),
+    "",
+  );
+  if (broken) {
+    out.push("#### Would be denied", "");
+    for (const w of r.wouldBreak) out.push(`- ${w}`);
+    out.push("");
+  }
+  for (const p of r.policies) {
+    out.push(`<details><summary>${p.kind} <code>${p.namespace}/${p.name}</code> (${p.workload}): ${p.rules.length} rule(s)</summary>`, "");
+    out.push("| rule | direction | peer | ports | flows | last seen | decision |", "|---|---|---|---|---|---|---|");
+    for (const x of p.rules)
+      out.push(`| \`${x.id}\` | ${x.direction} | ${esc(x.peer)} | ${x.ports} | ${x.flows} | ${x.lastSeen ?? ""} | ${x.decision ?? ""} |`);
+    out.push("", "</details>", "");
+  }
+  if (r.warnings.length) {
+    out.push("#### Warnings", "");
+    for (const w of r.warnings) out.push(`- ${esc(w)}`);
+    out.push("");
+  }
+  out.push(`<sub>${r.generator}</sub>`, "");
+  return out.join("\n");
+}
+
+/** JSON or Markdown, chosen by the file's extension. */
+export async function writeReport(file: string, r: Report): Promise<void> {
+  const md = /\.(md|markdown)$/i.test(path.extname(file));
+  await writeAtomic(file, md ? toMarkdown(r) : `${JSON.stringify(r, null, 2)}\n`);
+}

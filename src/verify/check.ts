@@ -1,0 +1,44 @@
+// `verify`: every observed ALLOW flow replayed against live ∪ proposed policies. Pure.
+import type { Inventory, TrafficData } from "../model/types.ts";
+import { buildIndex } from "../resolve/cluster-index.ts";
+import { resolveTraffic } from "../resolve/resolve.ts";
+import type { CiliumPolicyLike, NetworkPolicyLike } from "./evaluate.ts";
+import { replay, type WouldBreak } from "./replay.ts";
+
+export type AnyPolicy = (NetworkPolicyLike | CiliumPolicyLike) & { kind?: string; apiVersion?: string };
+
+export interface VerifyResult {
+  /** Observed connections in scope. */
+  checked: number;
+  denied: WouldBreak[];
+  /** Policies evaluated, live ones replaced by proposed ones of the same kind, namespace and name. */
+  policies: number;
+}
+
+const key = (p: AnyPolicy) => `${p.kind ?? "NetworkPolicy"}/${p.metadata?.namespace ?? ""}/${p.metadata?.name ?? ""}`;
+
+/** Live ∪ proposed; a proposed object replaces the live one it would overwrite. */
+export function mergePolicies(live: AnyPolicy[], proposed: AnyPolicy[]): AnyPolicy[] {
+  const out = new Map(live.map((p) => [key(p), p]));
+  for (const p of proposed) out.set(key(p), p);
+  return [...out.values()];
+}
+
+export function verify(
+  inventory: Inventory,
+  data: TrafficData,
+  policies: AnyPolicy[],
+  scope: { namespace?: string },
+  opts: { since?: number } = {},
+): VerifyResult {
+  const index = buildIndex(inventory, data);
+  const resolved = resolveTraffic(index, data, opts.since !== undefined ? { since: opts.since } : {});
+  const inScope = resolved.connections.filter((c) => {
+    if (!scope.namespace) return true;
+    const ns = (p: typeof c.src) => (p.kind === "workload" ? p.workload.namespace : null);
+    return ns(c.src) === scope.namespace || ns(c.dst) === scope.namespace;
+  });
+  const nsLabels = new Map(inventory.namespaces.map((n) => [n.name, n.labels]));
+  const denied = replay(index, inScope, policies, (ns) => nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns });
+  return { checked: inScope.length, denied, policies: policies.length };
+}
