@@ -93,3 +93,18 @@ describe("kubectl integration", () => {
     expect(exec("kubectl", ["guardian", "version"], { env: withPath() }).stdout).toMatch(/^kubectl-guardian /);
   });
 });
+
+describe("exit codes and reports of the binary", () => {
+  it("0 when every observed flow stays allowed, 4 when some would be denied, with a Markdown report", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-ci-"));
+    expect(bare(["verify", "-A", "--demo"]).code).toBe(0);
+    const g = exec(bin, ["gen", "netpol", "-A", "--demo", "--min-flows", "5", "--output-dir", dir, "--report", path.join(dir, "r.md")], {
+      env: { CI: "true" },
+    });
+    expect(g.code).toBe(4);
+    expect(await readFile(path.join(dir, "r.md"), "utf8")).toContain("### kubectl-guardian gen: ⚠️ 5 observed flow(s) would be denied");
+    const v = exec(bin, ["verify", "-A", "--demo", "--policies", dir, "-o", "json"], { env: {} });
+    expect(v.code).toBe(4);
+    expect(JSON.parse(v.stdout).denied).toHaveLength(5);
+  });
+});
