@@ -51,6 +51,7 @@ export interface GenFlags {
   forceConflicts: boolean;
   clusterwide: boolean;
   report?: string;
+  output: string;
 }
 
 const GEN_HELP = "kubectl guardian gen networkpolicy";
@@ -69,6 +70,13 @@ function genBuilder(y: Argv): Argv<GenFlags> {
       "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every workload of every namespace" },
       type: { alias: "t", type: "string", default: "kubernetes", choices: ["kubernetes", "k8s", "cilium"], describe: "Policy kind" },
       report: { type: "string", describe: "Write a report: .json, or .md for a pull-request comment" },
+      output: {
+        alias: "o",
+        type: "string",
+        choices: ["yaml", "json"],
+        default: "yaml",
+        describe: 'With --output-dir "": YAML documents, or one JSON List',
+      },
       clusterwide: { type: "boolean", default: false, describe: "With --type cilium: CiliumClusterwideNetworkPolicy per workload" },
       "output-dir": { type: "string", default: "network-policies", describe: 'Directory for YAML files; "" prints to stdout' },
       "dry-run": {
@@ -190,6 +198,31 @@ export async function run(argv: string[], io: Io): Promise<number> {
       },
     )
     .command(
+      "diff <kind> [pod]",
+      "Compare the policies gen would produce with those live in the cluster",
+      (y) =>
+        genBuilder(
+          y.positional("kind", { choices: ["networkpolicy", "netpol"], describe: "What to compare (networkpolicy, alias netpol)" }),
+        )
+          .option("exit-code", {
+            type: "boolean",
+            default: false,
+            describe: "Exit 3 when there are changes to apply, as git diff --exit-code",
+          })
+          .epilog(
+            examplesText([
+              ["kubectl guardian diff netpol --all -n shop", "what would change in shop"],
+              ["kubectl guardian diff netpol -A --exit-code", "in CI: exit 3 while policies are not up to date"],
+            ]),
+          ),
+      async (args) => {
+        const { runGen } = await import("./gen.ts");
+        exitCode = await runGen({ ...(args as unknown as GenFlags), yes: true, outputDir: "" }, io, {
+          exitCode: (args as { exitCode?: boolean }).exitCode === true,
+        });
+      },
+    )
+    .command(
       "verify",
       "Replay the observed traffic against the live policies plus proposed ones; list what they would deny",
       (y) =>
@@ -268,7 +301,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         ["kubectl guardian version", "print version information"],
       ]),
     )
-    .demandCommand(1, "a command is required: gen, verify, snapshot, rollback, version or completion")
+    .demandCommand(1, "a command is required: gen, diff, verify, snapshot, rollback, version or completion")
     .strict()
     .recommendCommands()
     .help()

@@ -142,9 +142,19 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
       clusterwide: o.clusterwide,
     });
 
+    if (o.diff) {
+      const { runDiff } = await import("./diff.ts");
+      return runDiff(o, gen, objects, snap.inventory, io, paint === ansi);
+    }
+
     let write: Awaited<ReturnType<typeof writeFiles>> | undefined;
-    if (o.outputDir === "") io.stdout.write(toYamlStream(objects));
-    else {
+    if (o.outputDir === "") {
+      io.stdout.write(
+        o.format === "json"
+          ? `${JSON.stringify({ apiVersion: "v1", kind: "List", items: objects.map((x) => x.object) }, null, 2)}\n`
+          : toYamlStream(objects),
+      );
+    } else {
       write = await writeFiles(
         o.outputDir,
         objects.map((r) => ({ name: r.fileName, content: toYaml(r) })),

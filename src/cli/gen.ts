@@ -18,6 +18,9 @@ export interface GenOptions {
   type: "kubernetes" | "cilium";
   clusterwide: boolean;
   report?: string;
+  format: "yaml" | "json";
+  /** `diff`: compare with the live policies instead of writing. */
+  diff?: { exitCode: boolean };
   source: Source;
   /** "" means stdout. */
   outputDir: string;
@@ -117,6 +120,7 @@ export function complete(f: GenFlags, io: Io): GenOptions {
     type: f.type === "cilium" ? "cilium" : "kubernetes",
     clusterwide: f.clusterwide,
     ...(f.report ? { report: f.report } : {}),
+    format: f.output === "json" ? "json" : "yaml",
     source: f.demo ? { kind: "demo" } : f.fromSnapshot ? { kind: "snapshot", path: f.fromSnapshot } : { kind: "cluster", flags: cluster },
     outputDir: f.outputDir,
     // --dry-run=false means apply, as kguardian's flag promised.
@@ -146,8 +150,8 @@ export function validate(o: GenOptions): void {
     throw new UsageError("--clusterwide needs --type cilium (Kubernetes has no cluster-wide NetworkPolicy)", HELP);
 }
 
-export async function runGen(f: GenFlags, io: Io): Promise<number> {
-  const opts = complete(f, io);
+export async function runGen(f: GenFlags, io: Io, diff?: { exitCode: boolean }): Promise<number> {
+  const opts = { ...complete(f, io), ...(diff ? { diff } : {}) };
   validate(opts);
   const { execute } = await import("./gen-run.ts");
   return execute(opts, io);

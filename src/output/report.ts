@@ -20,8 +20,18 @@ export interface ReportPolicy {
   workload: string;
   rules: ReportRule[];
 }
+export interface ReportDiff {
+  create: string[];
+  change: string[];
+  newlyAllowed: string[];
+  newlyDenied: string[];
+  unusedLive: string[];
+  patches: string[];
+}
+
 export interface Report {
-  command: "gen" | "verify";
+  command: "gen" | "verify" | "diff";
+  diff?: ReportDiff;
   generator: string;
   summary: Record<string, number | string>;
   policies: ReportPolicy[];
@@ -44,6 +54,17 @@ export function toMarkdown(r: Report): string {
       .join(" · "),
     "",
   );
+  if (r.diff) {
+    const d = r.diff;
+    out.push("#### Changes against the live cluster", "");
+    for (const c of d.create) out.push(`- create ${c}`);
+    for (const c of d.change) out.push(`- change ${c}`);
+    for (const f of d.newlyAllowed) out.push(`- newly allowed: ${f}`);
+    for (const f of d.newlyDenied) out.push(`- newly denied: ${f}`);
+    for (const u of d.unusedLive) out.push(`- unused live rule: ${u}`);
+    if (d.patches.length) out.push("", "```diff", ...d.patches.map((p) => p.trimEnd()), "```");
+    out.push("");
+  }
   if (broken) {
     out.push("#### Would be denied", "");
     for (const w of r.wouldBreak) out.push(`- ${w}`);

@@ -1,5 +1,5 @@
 // resolve → rules → rendered objects, as one pure call. The CLI does the I/O around it.
-import type { Inventory, TrafficData, WorkloadPolicy, WorkloadRef } from "../model/types.ts";
+import type { Connection, Inventory, TrafficData, WorkloadPolicy, WorkloadRef } from "../model/types.ts";
 import { buildIndex, type ClusterIndex, workloadKey } from "../resolve/cluster-index.ts";
 import { resolveTraffic } from "../resolve/resolve.ts";
 import type { NetworkPolicyLike } from "../verify/evaluate.ts";
@@ -32,6 +32,8 @@ export interface GenerateResult {
   index: ClusterIndex;
   /** Observed flows the generated set would deny (thin rules dropped, directions restricted, …). */
   wouldBreak: WouldBreak[];
+  /** The observed connections, resolved. */
+  connections: Connection[];
 }
 
 export class ScopeError extends Error {}
@@ -92,5 +94,5 @@ export function generate(inventory: Inventory, data: TrafficData, opts: Generate
     asNetworkPolicies.map((o) => o.object as NetworkPolicyLike),
     (ns) => nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns },
   );
-  return { result, objects, index, wouldBreak };
+  return { result, objects, index, wouldBreak, connections: resolved.connections };
 }

@@ -67,9 +67,12 @@ export function reviewRules(
   const out: ReviewRule[] = [];
   for (const p of policies) {
     const label = `${p.workload.kind.toLowerCase()} ${p.workload.namespace}/${p.workload.name}`;
-    const policyWarnings = warnings
-      .filter((w) => w.message.startsWith(`${label}:`) || w.message.startsWith(`${label} `))
-      .map((w) => w.message);
+    // The workload's own warnings, and observed flows of it that the generated set would deny.
+    const mine = (m: string) =>
+      m.startsWith(`${label}:`) ||
+      m.startsWith(`${label} `) ||
+      (m.startsWith("observed ") && (m.includes(` ${label} `) || m.includes(` ${label} (`)));
+    const policyWarnings = warnings.filter((w) => mine(w.message)).map((w) => w.message);
     for (const r of [...p.egress, ...p.ingress]) {
       const e = r.evidence;
       const ruleWarnings = [...policyWarnings];

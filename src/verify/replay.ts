@@ -12,7 +12,7 @@ export interface WouldBreak {
 }
 
 /** A representative endpoint of a peer: a live pod of the workload, or the peer's address. */
-function endpointOf(index: ClusterIndex, p: Peer): Endpoint {
+export function endpointOf(index: ClusterIndex, p: Peer): Endpoint {
   switch (p.kind) {
     case "workload": {
       const pod = index.podsByWorkload.get(workloadKey(p.workload))?.[0];

@@ -212,6 +212,63 @@ describe("verify against the live cluster", () => {
   });
 });
 
+describe("diff against the live cluster", () => {
+  const diff = (...args: string[]) =>
+    runCli(["diff", "netpol", "--all", "-n", app, "--kubeconfig", kubeconfig, "--broker-namespace", kg, ...args], { env: env() });
+
+  it("lists what to create, then nothing once applied; a changed live policy shows as a unified diff; exit 3 with --exit-code", async () => {
+    const net = seed.kc.makeApiClient(NetworkingV1Api);
+    try {
+      const before = await diff("--exit-code");
+      expect(before.code).toBe(3);
+      expect(before.stdout).toContain(`+ create NetworkPolicy ${app}/api-guardian`);
+      expect(before.stderr).toContain("3 to create, 0 to change, 0 unchanged");
+
+      const out = await mkdtemp(path.join(tmpdir(), "guardian-diff-"));
+      const applied = await runCli(
+        ["gen", "netpol", "--all", "-n", app, "--kubeconfig", kubeconfig, "--broker-namespace", kg, "--output-dir", out, "--apply"],
+        {
+          env: env(),
+        },
+      );
+      expect(applied.code).toBe(0);
+      const same = await diff("--exit-code");
+      expect(same.code).toBe(0);
+      expect(same.stderr).toContain("no changes, 3 unchanged; 0 flow(s) newly allowed, 0 newly denied");
+
+      // Someone widens a managed policy by hand: diff shows it, and the rule no flow uses.
+      const live = await net.readNamespacedNetworkPolicy({ namespace: app, name: "db-guardian" });
+      live.spec?.ingress?.push({ ports: [{ port: 22 as never, protocol: "TCP" }] });
+      await net.replaceNamespacedNetworkPolicy({ namespace: app, name: "db-guardian", body: live });
+      const report = path.join(out, "diff.md");
+      const changed = await diff("--exit-code", "--report", report);
+      expect(await readFile(report, "utf8")).toContain(`- change NetworkPolicy ${app}/db-guardian`);
+      expect(changed.code).toBe(3);
+      expect(changed.stdout).toContain(`~ change NetworkPolicy ${app}/db-guardian`);
+      expect(changed.stdout).toMatch(/^-\s+- ports:\n-\s+- port: 22$/m);
+      expect(changed.stdout).toContain(`unused live rule: NetworkPolicy ${app}/db-guardian ingress rule 2 (ours)`);
+    } finally {
+      for (const p of (await net.listNamespacedNetworkPolicy({ namespace: app })).items) {
+        await net.deleteNamespacedNetworkPolicy({ namespace: app, name: p.metadata?.name as string });
+      }
+    }
+  });
+
+  it("a live deny-all that the proposed policies lift shows the flows as newly allowed", async () => {
+    const net = seed.kc.makeApiClient(NetworkingV1Api);
+    await net.createNamespacedNetworkPolicy({
+      namespace: app,
+      body: { metadata: { name: "deny-db" }, spec: { podSelector: { matchLabels: { app: "db" } }, policyTypes: ["Ingress"] } },
+    });
+    try {
+      const d = await diff();
+      expect(d.stdout).toContain(`newly allowed: deployment ${app}/api → statefulset ${app}/db on 5432/TCP (1 flows)`);
+    } finally {
+      await net.deleteNamespacedNetworkPolicy({ namespace: app, name: "deny-db" });
+    }
+  });
+});
+
 describe("errors, one line each", () => {
   it("a pod without rows: No traffic data found, with the seed's advice", async () => {
     const quiet = uniqueNs("quiet");

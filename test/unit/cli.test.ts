@@ -106,6 +106,17 @@ describe("gen on the bundled demo", () => {
     expect(r.stderr).toMatch(/\d+ NetworkPolicies, \d+ rules for \d+ workloads from \d+ traffic rows/);
   });
 
+  it("-o json prints one kubectl-readable List", async () => {
+    const r = await runCli(["gen", "netpol", "--all", "-n", "shop", "--demo", "--output-dir", "", "-o", "json"]);
+    const list = JSON.parse(r.stdout);
+    expect(list).toMatchObject({ apiVersion: "v1", kind: "List" });
+    expect(list.items.map((i: { metadata: { name: string } }) => i.metadata.name).sort()).toEqual([
+      "api-guardian",
+      "db-guardian",
+      "web-guardian",
+    ]);
+  });
+
   it("gives the same bytes on every run", async () => {
     const a = await runCli(["gen", "netpol", "--all", "-A", "--demo", "--output-dir", ""]);
     const b = await runCli(["gen", "netpol", "--all", "-A", "--demo", "--output-dir", ""]);

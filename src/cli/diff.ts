@@ -1,0 +1,86 @@
+// `diff`: the semantic difference between what gen would produce and what is live.
+import type { Inventory } from "../model/types.ts";
+import type { GenerateResult } from "../policy/pipeline.ts";
+import type { RenderedObject } from "../policy/render.ts";
+import type { AnyPolicy } from "../verify/check.ts";
+import { diffPolicies } from "../verify/diff.ts";
+import { CliError, EXIT } from "./errors.ts";
+import type { GenOptions } from "./gen.ts";
+import type { Io } from "./io.ts";
+
+const colour = (on: boolean, patch: string) =>
+  on
+    ? patch
+        .split("\n")
+        .map((l) =>
+          l.startsWith("+") && !l.startsWith("+++")
+            ? `\x1b[32m${l}\x1b[0m`
+            : l.startsWith("-") && !l.startsWith("---")
+              ? `\x1b[31m${l}\x1b[0m`
+              : l,
+        )
+        .join("\n")
+    : patch;
+
+export async function runDiff(
+  o: GenOptions,
+  gen: GenerateResult,
+  objects: RenderedObject[],
+  inventory: Inventory,
+  io: Io,
+  color: boolean,
+): Promise<number> {
+  if (o.source.kind !== "cluster") throw new CliError("diff compares with the live cluster: run it without --demo or --from-snapshot");
+  const { loadKubeconfig } = await import("../cluster/kubeconfig.ts");
+  const { listLivePolicies } = await import("../cluster/policies.ts");
+  const target = loadKubeconfig({ ...o.kube, env: io.env });
+  const live = await listLivePolicies(target.kc);
+  const d = diffPolicies(
+    gen.index,
+    inventory,
+    gen.connections,
+    live.policies as AnyPolicy[],
+    objects.map((x) => x.object as AnyPolicy),
+  );
+  const out: string[] = [];
+  for (const c of d.create) out.push(`+ create ${c}`);
+  for (const c of d.change) out.push(`~ change ${c.name}`);
+  for (const c of d.change) out.push(colour(color && io.stdout.isTTY === true, c.patch.trimEnd()));
+  for (const f of d.newlyAllowed) out.push(`newly allowed: ${f}`);
+  for (const f of d.newlyDenied) out.push(`newly denied: ${f}`);
+  for (const r of d.unusedLive) out.push(`unused live rule: ${r}`);
+  if (out.length) io.stdout.write(`${out.join("\n")}\n`);
+  for (const m of live.missing) io.stderr.write(`note: could not list live ${m}\n`);
+  const pending = d.create.length + d.change.length;
+  io.stderr.write(
+    `${pending ? `${d.create.length} to create, ${d.change.length} to change` : "no changes"}, ${d.unchanged} unchanged; ${d.newlyAllowed.length} flow(s) newly allowed, ${d.newlyDenied.length} newly denied; ${d.unusedLive.length} live rule(s) unused in the window\n`,
+  );
+  if (o.report) {
+    const { writeReport } = await import("../output/report.ts");
+    const { GENERATOR } = await import("./version.ts");
+    await writeReport(o.report, {
+      command: "diff",
+      generator: GENERATOR,
+      summary: {
+        create: d.create.length,
+        change: d.change.length,
+        unchanged: d.unchanged,
+        "newly allowed": d.newlyAllowed.length,
+        "newly denied": d.newlyDenied.length,
+      },
+      diff: {
+        create: d.create,
+        change: d.change.map((c) => c.name),
+        newlyAllowed: d.newlyAllowed,
+        newlyDenied: d.newlyDenied,
+        unusedLive: d.unusedLive,
+        patches: d.change.map((c) => c.patch),
+      },
+      policies: [],
+      wouldBreak: d.newlyDenied,
+      warnings: live.missing.map((m) => `could not list live ${m}`),
+    });
+  }
+  if (d.newlyDenied.length) return EXIT.wouldBreak;
+  return o.diff?.exitCode && pending ? EXIT.changes : EXIT.ok;
+}

@@ -1,0 +1,128 @@
+// Semantic diff of the proposed policies against the live ones. Pure.
+import { createTwoFilesPatch } from "diff";
+import { stringify } from "yaml";
+import type { Connection, Inventory } from "../model/types.ts";
+import { describePeer } from "../policy/rules.ts";
+import type { ClusterIndex } from "../resolve/cluster-index.ts";
+import type { AnyPolicy } from "./check.ts";
+import { mergePolicies } from "./check.ts";
+import { PolicyEvaluator } from "./evaluate.ts";
+import { endpointOf } from "./replay.ts";
+
+const MANAGED = "app.kubernetes.io/managed-by";
+const key = (p: AnyPolicy) =>
+  `${p.kind ?? "NetworkPolicy"} ${p.metadata?.namespace ? `${p.metadata.namespace}/` : ""}${p.metadata?.name ?? ""}`;
+
+export interface PolicyDiff {
+  create: string[];
+  change: { name: string; patch: string }[];
+  unchanged: number;
+  /** Observed flows the change starts or stops allowing. */
+  newlyAllowed: string[];
+  newlyDenied: string[];
+  /** Rules of live policies no observed flow used in the window. */
+  unusedLive: string[];
+}
+
+/** What a comparison should look at: labels, annotations and spec, not server-set fields. */
+function comparable(p: AnyPolicy): string {
+  const m = (p as { metadata?: { labels?: unknown; annotations?: unknown } }).metadata ?? {};
+  return stringify(
+    {
+      apiVersion: (p as { apiVersion?: string }).apiVersion,
+      kind: p.kind,
+      metadata: { name: p.metadata?.name, namespace: p.metadata?.namespace, labels: m.labels, annotations: m.annotations },
+      spec: (p as { spec?: unknown }).spec,
+    },
+    { sortMapEntries: true, lineWidth: 0 },
+  );
+}
+
+const flowText = (c: Connection) =>
+  `${describePeer(c.src)} → ${describePeer(c.dst)} on ${c.port.port}/${c.port.protocol} (${c.evidence.flows} flows)`;
+
+export function diffPolicies(
+  index: ClusterIndex,
+  inventory: Inventory,
+  connections: Connection[],
+  live: AnyPolicy[],
+  proposed: AnyPolicy[],
+): PolicyDiff {
+  const liveByKey = new Map(live.map((p) => [key(p), p]));
+  const create: string[] = [];
+  const change: PolicyDiff["change"] = [];
+  let unchanged = 0;
+  for (const p of proposed) {
+    const k = key(p);
+    const before = liveByKey.get(k);
+    if (!before) {
+      create.push(k);
+      continue;
+    }
+    const a = comparable(before);
+    const b = comparable(p);
+    if (a === b) unchanged++;
+    else change.push({ name: k, patch: createTwoFilesPatch(`live/${k}`, `proposed/${k}`, a, b, "", "", { context: 3 }) });
+  }
+  const nsLabels = new Map(inventory.namespaces.map((n) => [n.name, n.labels]));
+  const labelsOf = (ns: string) => nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns };
+  const beforeEval = new PolicyEvaluator(live, labelsOf);
+  const afterEval = new PolicyEvaluator(mergePolicies(live, proposed), labelsOf);
+  const newlyAllowed: string[] = [];
+  const newlyDenied: string[] = [];
+  for (const c of connections) {
+    const src = endpointOf(index, c.src);
+    const dst = endpointOf(index, c.dst);
+    const was = beforeEval.check(src, dst, c.port.port, c.port.protocol).allowed;
+    const now = afterEval.check(src, dst, c.port.port, c.port.protocol).allowed;
+    if (!was && now) newlyAllowed.push(flowText(c));
+    if (was && !now) newlyDenied.push(flowText(c));
+  }
+  // A live rule is used when, alone in its policy, it still lets some observed flow of its pods through.
+  const unusedLive: string[] = [];
+  for (const p of live) {
+    if (p.kind && p.kind !== "NetworkPolicy") continue;
+    const spec = (p as { spec?: { ingress?: unknown[]; egress?: unknown[] } }).spec ?? {};
+    for (const dir of ["ingress", "egress"] as const) {
+      (spec[dir] ?? []).forEach((rule, i) => {
+        const only = {
+          ...p,
+          spec: {
+            ...spec,
+            policyTypes: [dir === "ingress" ? "Ingress" : "Egress"],
+            [dir]: [rule],
+            [dir === "ingress" ? "egress" : "ingress"]: undefined,
+          },
+        } as AnyPolicy;
+        const ev = new PolicyEvaluator([only], labelsOf);
+        const used = connections.some((c) => {
+          const src = endpointOf(index, c.src);
+          const dst = endpointOf(index, c.dst);
+          const self = dir === "egress" ? src : dst;
+          if (!self.pod || self.pod.namespace !== p.metadata?.namespace) return false;
+          return (
+            ev.check(src, dst, c.port.port, c.port.protocol).allowed &&
+            !new PolicyEvaluator([{ ...only, spec: { ...only.spec, [dir]: [] } } as AnyPolicy], labelsOf).check(
+              src,
+              dst,
+              c.port.port,
+              c.port.protocol,
+            ).allowed
+          );
+        });
+        if (!used)
+          unusedLive.push(
+            `${key(p)} ${dir} rule ${i + 1}${(p.metadata as { labels?: Record<string, string> })?.labels?.[MANAGED] === "kubectl-guardian" ? " (ours)" : ""}`,
+          );
+      });
+    }
+  }
+  return {
+    create: create.sort(),
+    change: change.sort((a, b) => (a.name < b.name ? -1 : 1)),
+    unchanged,
+    newlyAllowed: newlyAllowed.sort(),
+    newlyDenied: newlyDenied.sort(),
+    unusedLive: unusedLive.sort(),
+  };
+}
