@@ -19,6 +19,8 @@ export interface FetchResult {
 
 export interface FetchOptions {
   concurrency: number;
+  /** Keep the raw records (for snapshots); a plain run drops them to halve its memory. */
+  keepWire?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -42,7 +44,7 @@ export async function fetchBrokerData(
       const r = await client.podTraffic(name);
       malformedTraffic += r.malformed;
       const ns = byName.get(name) as Set<string>;
-      const keep = r.items.map((row, i) => [row, r.wire[i]] as const).filter(([row]) => ns.has(row.podNamespace));
+      const keep = r.items.map((row, i) => [row, o.keepWire ? r.wire[i] : undefined] as const).filter(([row]) => ns.has(row.podNamespace));
       return keep;
     } catch (e) {
       if (!(e instanceof BrokerError) || e.kind === "unauthorized" || e.kind === "unreachable") throw e;
@@ -55,7 +57,9 @@ export async function fetchBrokerData(
   const rows = results.flat();
   return {
     data: { pods: pods.items, services: services.items, rows: rows.map(([r]) => r) },
-    wire: { pods: pods.wire, services: services.wire, traffic: rows.map(([, w]) => w) },
+    wire: o.keepWire
+      ? { pods: pods.wire, services: services.wire, traffic: rows.map(([, w]) => w) }
+      : { pods: [], services: [], traffic: [] },
     malformed: { traffic: malformedTraffic, pods: pods.malformed, services: services.malformed },
     failures,
     requests: client.requests.count,

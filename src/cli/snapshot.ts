@@ -42,6 +42,7 @@ export async function runSnapshot(f: SnapshotFlags, io: Io): Promise<number> {
       concurrency: f.concurrency,
       requestTimeout: timeout,
       verbose: f.verbose,
+      keepWire: true,
     },
     (ns) => (f.namespace ? { kind: "namespace", namespace: ns } : { kind: "all" }),
     io,

@@ -18,6 +18,8 @@ export interface ClusterFlags {
   concurrency: number;
   requestTimeout: number;
   verbose: boolean;
+  /** Keep the broker's raw records (snapshot). */
+  keepWire?: boolean;
 }
 
 export interface Loaded {
@@ -136,7 +138,7 @@ export async function loadCluster(f: ClusterFlags, scopeFor: (ns: string) => Sco
           widened = plan.widened;
           return plan.pods;
         },
-        { concurrency: f.concurrency, ...(progress ? { onProgress: progress } : {}) },
+        { concurrency: f.concurrency, keepWire: f.keepWire === true, ...(progress ? { onProgress: progress } : {}) },
       );
     } catch (e) {
       if (e instanceof broker.BrokerError) {

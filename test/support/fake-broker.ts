@@ -21,6 +21,8 @@ export interface BrokerState {
   traffic: PodTrafficWire[];
   token?: string;
   healthy?: boolean;
+  /** Added to every answer, as a broker across a network would be (benchmarks). */
+  latencyMs?: number;
 }
 
 export interface FakeBroker {
@@ -44,6 +46,21 @@ const desc = (a: { time_stamp: string }, b: { time_stamp: string }) =>
 export async function startFakeBroker(state: BrokerState, host = "127.0.0.1"): Promise<FakeBroker> {
   const faults = new Map<string, Fault>();
   const log: string[] = [];
+  // Rows by pod name, rebuilt when the rows change: a million rows are not scanned per request.
+  let indexed: { rows: PodTrafficWire[]; length: number; byPod: Map<string, PodTrafficWire[]> } | null = null;
+  const rowsOf = (pod: string) => {
+    if (!indexed || indexed.rows !== state.traffic || indexed.length !== state.traffic.length) {
+      const byPod = new Map<string, PodTrafficWire[]>();
+      for (const r of state.traffic) {
+        const list = byPod.get(r.pod_name ?? "") ?? [];
+        list.push(r);
+        byPod.set(r.pod_name ?? "", list);
+      }
+      for (const list of byPod.values()) list.sort(desc);
+      indexed = { rows: state.traffic, length: state.traffic.length, byPod };
+    }
+    return indexed.byPod.get(pod) ?? [];
+  };
 
   const route = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://broker");
@@ -74,7 +91,7 @@ export async function startFakeBroker(state: BrokerState, host = "127.0.0.1"): P
       return json(res, 200, [...state.traffic].sort(desc).slice(0, limit));
     }
     let m = /^\/pod\/traffic\/(.+)$/.exec(p);
-    if (m) return json(res, 200, state.traffic.filter((r) => r.pod_name === m?.[1]).sort(desc));
+    if (m) return json(res, 200, rowsOf(m[1] as string));
     m = /^\/pod\/(ip|name)\/(.+)$/.exec(p);
     if (m) {
       const hit = state.pods.find((x) => (m?.[1] === "ip" ? x.pod_ip : x.pod_name) === m?.[2]);
@@ -89,6 +106,13 @@ export async function startFakeBroker(state: BrokerState, host = "127.0.0.1"): P
   };
 
   const server: Server = createServer((req, res) => {
+    if (state.latencyMs) {
+      setTimeout(() => handle(req, res), state.latencyMs);
+      return;
+    }
+    handle(req, res);
+  });
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://broker").pathname;
     log.push(`${req.method} ${path}`);
     const [prefix, f] = [...faults].find(([k]) => path.startsWith(k)) ?? [];
@@ -109,7 +133,7 @@ export async function startFakeBroker(state: BrokerState, host = "127.0.0.1"): P
     };
     if (f.delayMs) setTimeout(act, f.delayMs);
     else act();
-  });
+  };
   await new Promise<void>((r) => server.listen(0, host, r));
   const port = (server.address() as { port: number }).port;
   return {

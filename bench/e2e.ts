@@ -1,0 +1,142 @@
+// Child of the benchmark: `gen netpol -A` of the built binary end to end against a fake broker on
+// loopback (2 ms per answer) and a real kube-apiserver seeded with a synthetic cluster, beside a client
+// that follows kguardian's own strategy. Usage: node bench/e2e.ts small|medium|large
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { mapLimit } from "../src/broker/client.ts";
+import { startCluster } from "../scripts/cluster/test-cluster.ts";
+import { startFakeBroker } from "../test/support/fake-broker.ts";
+import { kubeConfig, Seeder } from "../test/integration/seed.ts";
+import { SIZES, synthesise } from "./synth.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const size = SIZES[process.argv[2] as string];
+if (!size) throw new Error(`unknown size ${process.argv[2]}`);
+const LATENCY_MS = 2;
+const log = (s: string) => process.stderr.write(`[e2e ${size.name}] ${s}\n`);
+
+const synth = synthesise(size);
+const cluster = await startCluster();
+try {
+  const seed = new Seeder(kubeConfig(cluster.kubeconfig));
+  const inv = synth.inventory;
+  const t0 = Date.now();
+  for (const ns of inv.namespaces) {
+    if (ns.name === "default" || ns.name === "kube-system") continue;
+    await seed.namespace(ns.name);
+  }
+  // Pods as controllers would have made them: owner chain, IPs, Ready.
+  const byWorkload = new Map<string, typeof inv.pods>();
+  for (const p of inv.pods) byWorkload.set(`${p.namespace}/${p.owner?.name}`, [...(byWorkload.get(`${p.namespace}/${p.owner?.name}`) ?? []), p]);
+  await mapLimit(inv.workloads, 16, async (w) => {
+    const pods = byWorkload.get(`${w.namespace}/${w.name}`) ?? [];
+    const hash = pods[0]?.labels["pod-template-hash"] ?? "5d8f7c9b4";
+    const labels = Object.fromEntries(Object.entries(pods[0]?.labels ?? {}).filter(([k]) => k !== "pod-template-hash"));
+    const d = await seed.apps.createNamespacedDeployment({
+      namespace: w.namespace,
+      body: { metadata: { name: w.name }, spec: { selector: { matchLabels: w.selector ?? labels }, template: seed.template(labels, {}) } },
+    });
+    const rs = await seed.apps.createNamespacedReplicaSet({
+      namespace: w.namespace,
+      body: {
+        metadata: { name: `${w.name}-${hash}`, ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: w.name, uid: d.metadata?.uid as string, controller: true }] },
+        spec: { selector: { matchLabels: { ...(w.selector ?? labels), "pod-template-hash": hash } }, template: seed.template({ ...labels, "pod-template-hash": hash }, {}) },
+      },
+    });
+    const ref = { apiVersion: "apps/v1", kind: "ReplicaSet", name: `${w.name}-${hash}`, uid: rs.metadata?.uid as string, controller: true };
+    for (const p of pods) {
+      await seed.pod(
+        p.namespace,
+        p.name,
+        p.labels,
+        { ports: p.containerPorts.map((c) => ({ ...(c.name ? { name: c.name } : {}), containerPort: c.port, protocol: c.protocol })) },
+        ref,
+        p.ips[0] as string,
+      );
+    }
+  });
+  for (const s of inv.services) {
+    if (s.name === "kubernetes") continue;
+    await seed.core.createNamespacedService({
+      namespace: s.namespace,
+      body: { metadata: { name: s.name }, spec: { clusterIP: s.clusterIPs[0], ...(s.selector ? { selector: s.selector } : {}), ports: s.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort as never, protocol: p.protocol })) } },
+    });
+  }
+  log(`seeded ${inv.pods.length} pods in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const broker = await startFakeBroker({ ...synth.wire(), latencyMs: LATENCY_MS });
+  // Counts the binary's API requests on their way to the API server.
+  let apiRequests = 0;
+  const proxy = createServer((req: IncomingMessage, res) => {
+    apiRequests++;
+    const up = httpsRequest(`${cluster.server}${req.url}`, { method: req.method, headers: { ...req.headers, host: new URL(cluster.server).host }, rejectUnauthorized: false }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  const dir = mkdtempSync(path.join(tmpdir(), "guardian-bench-"));
+  const kc = path.join(dir, "kubeconfig");
+  writeFileSync(
+    kc,
+    `apiVersion: v1\nkind: Config\nclusters: [{name: p, cluster: {server: "http://127.0.0.1:${(proxy.address() as { port: number }).port}", insecure-skip-tls-verify: true}}]\nusers: [{name: a, user: {token: ${cluster.adminToken}}}]\ncontexts: [{name: p, context: {cluster: p, user: a}}]\ncurrent-context: p\n`,
+  );
+
+  // Ours: the built binary, its wall time and peak RSS from GNU time.
+  const started = Date.now();
+  // Async: the broker and the proxy answer from this very process.
+  const run = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+    const child = spawn("/usr/bin/time", ["-f", "TIME %e %M", path.join(ROOT, "dist/kubectl-guardian"), "gen", "netpol", "-A", "--kubeconfig", kc, "--broker-url", broker.url, "--output-dir", path.join(dir, "out"), "--yes"], {
+      env: { PATH: process.env.PATH ?? "", HOME: dir },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("exit", (status) => resolve({ status, stderr }));
+  });
+  const wall = (Date.now() - started) / 1000;
+  const m = /TIME ([\d.]+) (\d+)/.exec(run.stderr);
+  if (!m) throw new Error(`no timing from the run: ${run.stderr.slice(-2000)}`);
+  const ours = { wallS: wall, rssMiB: Number(m[2]) / 1024, brokerRequests: broker.log.length, apiRequests, exit: run.status, summary: run.stderr.split("\n").find((l) => /NetworkPolic/.test(l)) ?? "" };
+  log(`ours: ${wall.toFixed(1)} s, ${ours.rssMiB.toFixed(0)} MiB, ${ours.brokerRequests} broker requests, ${apiRequests} API requests`);
+
+  // kguardian's strategy: sequential; per pod its traffic, its own record, then per peer IP and
+  // direction /svc/ip and, when that gives no selector, /pod/ip. Large sizes run on a sample and scale up.
+  const pods = inv.pods.filter((p) => p.namespace !== "kube-system");
+  // About 100 pods are enough to know its pace; more would take the baseline minutes.
+  const every = Math.max(1, Math.round(pods.length / 100));
+  const sample = pods.filter((_, i) => i % every === 0);
+  let baseRequests = 1; // the pod list
+  const get = async (route: string) => {
+    baseRequests++;
+    const r = await fetch(`${broker.url}${route}`);
+    return r.status === 200 ? r.json() : null;
+  };
+  const bStart = Date.now();
+  for (const p of sample) {
+    const rows = ((await get(`/pod/traffic/${encodeURIComponent(p.name)}`)) ?? []) as { pod_ip: string; traffic_type: string; traffic_in_out_ip: string }[];
+    if (rows.length === 0) continue;
+    await get(`/pod/ip/${rows[0]?.pod_ip}`);
+    for (const dir of ["INGRESS", "EGRESS"]) {
+      for (const ip of new Set(rows.filter((r) => r.traffic_type === dir).map((r) => r.traffic_in_out_ip))) {
+        const svc = (await get(`/svc/ip/${ip}`)) as { service_spec?: { spec?: { selector?: object } } } | null;
+        if (!svc?.service_spec?.spec?.selector) await get(`/pod/ip/${ip}`);
+      }
+    }
+  }
+  const factor = pods.length / sample.length;
+  const baseline = { wallS: ((Date.now() - bStart) / 1000) * factor, brokerRequests: Math.round(baseRequests * factor), extrapolated: factor > 1 ? `from ${sample.length} of ${pods.length} pods` : "" };
+  log(`baseline: ${baseline.wallS.toFixed(1)} s, ${baseline.brokerRequests} broker requests ${baseline.extrapolated}`);
+  process.stdout.write(`${JSON.stringify({ size: size.name, pods: inv.pods.length, rows: size.rows, ours, baseline })}\n`);
+  proxy.close();
+  await broker.close();
+} finally {
+  await cluster.stop();
+}
