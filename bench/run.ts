@@ -1,12 +1,18 @@
 // npm run bench: speed targets, measured here rather than in timed tests.
-// Usage: node bench/run.ts [--sizes small,medium,large] [--skip-startup]
+// Usage: node bench/run.ts [--sizes small,medium,large] [--e2e small,medium,large] [--skip-startup]
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const { values } = parseArgs({ options: { sizes: { type: "string", default: "small,medium,large" }, "skip-startup": { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "small,medium,large" },
+    e2e: { type: "string", default: "small,medium,large" },
+    "skip-startup": { type: "boolean", default: false },
+  },
+});
 
 interface Result {
   name: string;
@@ -24,6 +30,23 @@ for (const size of (values.sizes as string).split(",")) {
   const large = size === "large";
   results.push({ name: `resolve+generate ${size} (${r.pods} pods, ${r.rows} rows → ${r.policies} policies, ${r.rules} rules)`, value: r.ms, unit: "ms", ...(large ? { target: "< 10000 ms", pass: r.ms < 10_000 } : {}) });
   results.push({ name: `  peak RSS ${size}`, value: r.rssMiB, unit: "MiB", ...(large ? { target: "< 1024 MiB", pass: r.rssMiB < 1024 } : {}) });
+}
+
+// End to end: the built binary against a fake broker and a real API server, beside kguardian's strategy.
+for (const size of (values.e2e as string).split(",").filter(Boolean)) {
+  if (!existsSync(path.join(ROOT, "dist/kubectl-guardian"))) throw new Error("dist/kubectl-guardian is missing: run npm run build first");
+  const out = execFileSync(process.execPath, [path.join(ROOT, "bench/e2e.ts"), size], { encoding: "utf8", maxBuffer: 1 << 20, stdio: ["ignore", "pipe", "inherit"] });
+  const r = JSON.parse(out.trim().split("\n").pop() as string);
+  const large = size === "large";
+  const speedup = r.baseline.wallS / r.ours.wallS;
+  const fewer = r.baseline.brokerRequests / r.ours.brokerRequests;
+  results.push({ name: `gen -A end to end ${size} (${r.pods} pods, ${r.rows} rows): wall`, value: r.ours.wallS * 1000, unit: "ms", ...(large ? { target: "< 30000 ms", pass: r.ours.wallS < 30 } : {}) });
+  results.push({ name: "  peak RSS", value: r.ours.rssMiB, unit: "MiB", ...(large ? { target: "< 1024 MiB", pass: r.ours.rssMiB < 1024 } : {}) });
+  results.push({ name: `  broker requests (API requests: ${r.ours.apiRequests})`, value: r.ours.brokerRequests, unit: "req" });
+  results.push({ name: `  kguardian's strategy: wall${r.baseline.extrapolated ? ` (${r.baseline.extrapolated})` : ""}`, value: r.baseline.wallS * 1000, unit: "ms" });
+  results.push({ name: "  kguardian's strategy: broker requests", value: r.baseline.brokerRequests, unit: "req" });
+  results.push({ name: "  speed-up over kguardian's strategy", value: speedup, unit: "×", ...(large ? { target: "≥ 5×", pass: speedup >= 5 } : {}) });
+  results.push({ name: "  fewer broker requests", value: fewer, unit: "×", ...(large ? { target: "≥ 10×", pass: fewer >= 10 } : {}) });
 }
 
 // Review UI: keypress to frame with 2,000 rules (bundled first: Node does not run .tsx).
@@ -58,7 +81,7 @@ if (!values["skip-startup"]) {
 const width = Math.max(...results.map((r) => r.name.length));
 console.log(`${"measure".padEnd(width)}  ${"value".padStart(10)}  target`);
 for (const r of results) {
-  const v = `${r.value.toFixed(r.unit === "ms" && r.value < 100 ? 1 : 0)} ${r.unit}`;
+  const v = `${r.value.toFixed((r.unit === "ms" && r.value < 100) || r.unit === "×" ? 1 : 0)} ${r.unit}`;
   console.log(`${r.name.padEnd(width)}  ${v.padStart(10)}  ${r.target ? `${r.target} ${r.pass ? "PASS" : "FAIL"}` : ""}`);
 }
 mkdirSync(path.join(ROOT, "bench"), { recursive: true });

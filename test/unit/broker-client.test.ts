@@ -116,7 +116,10 @@ describe("fetching a run's data", () => {
   it("makes one /pod/info, one /svc/info and one call per pod name, keeping only wanted namespaces", async () => {
     const c = world();
     broker = await startFakeBroker({ ...c.wire });
-    const r = await fetchBrokerData(client(broker), (pods) => pods.filter((p) => p.namespace === "shop"), { concurrency: 8, keepWire: true });
+    const r = await fetchBrokerData(client(broker), (pods) => pods.filter((p) => p.namespace === "shop"), {
+      concurrency: 8,
+      keepWire: true,
+    });
     expect(broker.log.filter((l) => l === "GET /pod/info")).toHaveLength(1);
     expect(broker.log.filter((l) => l === "GET /svc/info")).toHaveLength(1);
     expect(broker.log.filter((l) => l.startsWith("GET /pod/traffic/"))).toHaveLength(2);
