@@ -26,8 +26,14 @@ try {
   const inv = synth.inventory;
   const t0 = Date.now();
   for (const ns of inv.namespaces) {
-    if (ns.name === "default" || ns.name === "kube-system") continue;
-    await seed.namespace(ns.name);
+    if (ns.name !== "default" && ns.name !== "kube-system") {
+      await seed.namespace(ns.name);
+      continue;
+    }
+    // Kubernetes ≥ 1.21 labels every namespace with its name; this 1.20 server does not.
+    const live = await seed.core.readNamespace({ name: ns.name });
+    live.metadata = { ...live.metadata, labels: { ...live.metadata?.labels, "kubernetes.io/metadata.name": ns.name } };
+    await seed.core.replaceNamespace({ name: ns.name, body: live });
   }
   // Pods as controllers would have made them: owner chain, IPs, Ready.
   const byWorkload = new Map<string, typeof inv.pods>();
@@ -107,32 +113,37 @@ try {
   const ours = { wallS: wall, rssMiB: Number(m[2]) / 1024, brokerRequests: broker.log.length, apiRequests, exit: run.status, summary: run.stderr.split("\n").find((l) => /NetworkPolic/.test(l)) ?? "" };
   log(`ours: ${wall.toFixed(1)} s, ${ours.rssMiB.toFixed(0)} MiB, ${ours.brokerRequests} broker requests, ${apiRequests} API requests`);
 
-  // kguardian's strategy: sequential; per pod its traffic, its own record, then per peer IP and
-  // direction /svc/ip and, when that gives no selector, /pod/ip. Large sizes run on a sample and scale up.
-  const pods = inv.pods.filter((p) => p.namespace !== "kube-system");
-  // About 100 pods are enough to know its pace; more would take the baseline minutes.
+  // kguardian's strategy in its own process (bench/baseline.ts), on about 100 pods: more would take it
+  // minutes at the larger sizes; wall time and requests scale with the pod count.
+  const pods = inv.pods.filter((p) => p.namespace !== "kube-system").map((p) => p.name);
+  const podsFile = path.join(dir, "pods.json");
+  writeFileSync(podsFile, JSON.stringify(pods));
   const every = Math.max(1, Math.round(pods.length / 100));
-  const sample = pods.filter((_, i) => i % every === 0);
-  let baseRequests = 1; // the pod list
-  const get = async (route: string) => {
-    baseRequests++;
-    const r = await fetch(`${broker.url}${route}`);
-    return r.status === 200 ? r.json() : null;
+  const b = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn("/usr/bin/time", ["-f", "TIME %e %M", process.execPath, path.join(ROOT, "bench/baseline.ts"), broker.url, podsFile, String(every)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("exit", (status) => resolve({ status, stdout, stderr }));
+  });
+  const br = JSON.parse(b.stdout.trim()) as { wallS: number; requests: number; sampled: number; total: number };
+  const bm = /TIME ([\d.]+) (\d+)/.exec(b.stderr);
+  const factor = br.total / br.sampled;
+  const baseline = {
+    wallS: br.wallS * factor,
+    brokerRequests: Math.round(br.requests * factor),
+    // It lists nodes (a connectivity check) and pods; RSS is of the sampled run.
+    apiRequests: 2,
+    rssMiB: Number(bm?.[2] ?? 0) / 1024,
+    extrapolated: factor > 1 ? `from ${br.sampled} of ${br.total} pods` : "",
   };
-  const bStart = Date.now();
-  for (const p of sample) {
-    const rows = ((await get(`/pod/traffic/${encodeURIComponent(p.name)}`)) ?? []) as { pod_ip: string; traffic_type: string; traffic_in_out_ip: string }[];
-    if (rows.length === 0) continue;
-    await get(`/pod/ip/${rows[0]?.pod_ip}`);
-    for (const dir of ["INGRESS", "EGRESS"]) {
-      for (const ip of new Set(rows.filter((r) => r.traffic_type === dir).map((r) => r.traffic_in_out_ip))) {
-        const svc = (await get(`/svc/ip/${ip}`)) as { service_spec?: { spec?: { selector?: object } } } | null;
-        if (!svc?.service_spec?.spec?.selector) await get(`/pod/ip/${ip}`);
-      }
-    }
-  }
-  const factor = pods.length / sample.length;
-  const baseline = { wallS: ((Date.now() - bStart) / 1000) * factor, brokerRequests: Math.round(baseRequests * factor), extrapolated: factor > 1 ? `from ${sample.length} of ${pods.length} pods` : "" };
   log(`baseline: ${baseline.wallS.toFixed(1)} s, ${baseline.brokerRequests} broker requests ${baseline.extrapolated}`);
   process.stdout.write(`${JSON.stringify({ size: size.name, pods: inv.pods.length, rows: size.rows, ours, baseline })}\n`);
   proxy.close();
