@@ -92,14 +92,7 @@ export class BrokerClient {
   ): Promise<Parsed<T>> {
     const { status, body } = await this.get(route);
     this.check(route, status, body);
-    let doc: unknown;
-    try {
-      doc = JSON.parse(body);
-    } catch {
-      throw new BrokerError("malformed", route, `broker answered ${route} with a body that is not JSON: ${firstLine(body)}`);
-    }
-    if (!Array.isArray(doc)) throw new BrokerError("malformed", route, `broker answered ${route} with ${typeof doc}, not a list`);
-    return parseEach(schema, doc, normalise);
+    return parseListBody(route, body, schema, normalise);
   }
 
   private check(route: string, status: number, body: string): void {
@@ -154,7 +147,26 @@ async function readCapped(res: Response, max: number, route: string): Promise<st
   return Buffer.concat(chunks).toString("utf8");
 }
 
-const firstLine = (s: string) => (s.split("\n")[0] ?? "").slice(0, 200);
+// Printable and short: a hostile body must not put control characters on the user's terminal.
+const firstLine = (s: string) => (s.split("\n")[0] ?? "").slice(0, 200).replace(/[^\x20-\x7e]/g, "?");
+
+/** A list answer: JSON, an array, each element validated (malformed ones counted, not fatal). */
+export function parseListBody<W, T>(
+  route: string,
+  body: string,
+  schema: Parameters<typeof parseEach<W, T>>[0],
+  normalise: (w: W) => T,
+): Parsed<T> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    throw new BrokerError("malformed", route, `broker answered ${route} with a body that is not JSON: ${firstLine(body)}`);
+  }
+  if (!Array.isArray(doc))
+    throw new BrokerError("malformed", route, `broker answered ${route} with ${doc === null ? "null" : typeof doc}, not a list`);
+  return parseEach(schema, doc, normalise);
+}
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {

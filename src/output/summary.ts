@@ -28,7 +28,7 @@ export function summaryLines(
     .map(([k, n]) => `${n} ${k}`);
   lines.push(
     paint.bold(
-      `${plural(objects, kind.one, kind.many)}, ${plural(r.stats.rules, "rule", "rules")} for ${plural(r.stats.workloads, "workload", "workloads")} from ${plural(r.stats.rows, "traffic row", "traffic rows")}` +
+      `${plural(objects, kind.one, kind.many)}, ${plural(r.stats.rules, "rule", "rules")} for ${plural(r.stats.workloads, "workload", "workloads")} from ${plural(r.stats.rows, "traffic row", "traffic rows")} of ${plural(r.stats.pods, "pod", "pods")}` +
         (skipped.length ? ` (rows not used as evidence: ${skipped.join(", ")})` : ""),
     ),
   );
@@ -38,5 +38,7 @@ export function summaryLines(
     for (const f of write.refused) lines.push(paint.warn(`error: not writing ${f.file}: ${f.reason}`));
   }
   if (r.failed.length) lines.push(paint.warn(`${r.failed.length} workload(s) got no policy; see the warnings above`));
+  const warned = r.warnings.length + r.failed.length;
+  if (warned) lines.push(`${plural(warned, "warning", "warnings")}`);
   return lines;
 }
