@@ -95,7 +95,8 @@ export async function runApply(r: ApplyRun, io: Io): Promise<number> {
     io.stderr.write(`To undo: kubectl guardian rollback ${file}${r.context ? ` --context ${r.context}` : ""}\n`);
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof ApplyError) throw new CliError(`${what} failed: ${e.message}`);
+    if (e instanceof ApplyError)
+      throw new CliError(`${what} failed: ${e.message}${e.details.length ? `:\n  ${e.details.join("\n  ")}` : ""}`);
     if (e instanceof CliError) throw e;
     const code = (e as { code?: number }).code;
     if (code) throw new CliError(`${what} failed: the API server answered ${code}: ${(e as Error).message.split("\n")[0]}`);

@@ -170,16 +170,52 @@ export async function dryRunAll(
   return { failures, changes };
 }
 
+const TRANSIENT = new Set([429, 500, 502, 503, 504]);
+
+/** Server-side apply, retrying what the API server calls transient (429 and 5xx) with backoff. */
+async function ssaRetrying(
+  kc: KubeConfig,
+  obj: KubernetesObject,
+  o: ApplyOptions,
+  wait: (attempt: number) => Promise<void>,
+): Promise<KubernetesObject> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ssa(kc, obj, false, o.forceConflicts);
+    } catch (e) {
+      if (!TRANSIENT.has((e as { code?: number }).code ?? 0) || attempt >= 3) throw e;
+      await wait(attempt);
+    }
+  }
+}
+
+export class PartialApplyError extends ApplyError {}
+
+/**
+ * Applies every object. If one still fails after its retries, the ones already applied are put back
+ * as they were (from `live`), so that the cluster never keeps half of the set.
+ */
 export async function applyAll(
   kc: KubeConfig,
   objects: KubernetesObject[],
   live: LiveState[],
   o: ApplyOptions,
+  wait: (attempt: number) => Promise<void> = (a) => new Promise((r) => setTimeout(r, 200 * 2 ** a)),
 ): Promise<{ ref: ObjectRef; outcome: Outcome }[]> {
   const out: { ref: ObjectRef; outcome: Outcome }[] = [];
   for (const [i, obj] of objects.entries()) {
     const before = live[i]?.before ?? null;
-    const after = await ssa(kc, obj, false, o.forceConflicts);
+    let after: KubernetesObject;
+    try {
+      after = await ssaRetrying(kc, obj, o, wait);
+    } catch (e) {
+      const done = live.slice(0, i).filter((_, j) => out[j]?.outcome !== "unchanged");
+      const undo = await rollback(kc, rollbackDoc(done, new Date(0).toISOString(), ""));
+      throw new PartialApplyError(
+        `applying ${describeRef(refOf(obj))} failed (${apiMessage(e)}); the ${done.length} object(s) already applied were put back`,
+        undo,
+      );
+    }
     const outcome: Outcome = !before
       ? "created"
       : before.metadata?.resourceVersion === after.metadata?.resourceVersion

@@ -195,41 +195,136 @@ describe("--apply", () => {
   });
 });
 
+/** A plain-HTTP proxy in front of the API server; `intercept` may answer a request itself. */
+async function proxied(dir: string, intercept: (req: IncomingMessage, res: import("node:http").ServerResponse) => boolean) {
+  const server = inject("server");
+  const adminToken = /token: (\S+)/.exec(await readFile(kubeconfig, "utf8"))?.[1] as string;
+  const proxy = createServer((req: IncomingMessage, res) => {
+    if (intercept(req, res)) return;
+    const up = httpsRequest(
+      `${server}${req.url}`,
+      { method: req.method, headers: { ...req.headers, host: new URL(server).host }, rejectUnauthorized: false },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  const port = (proxy.address() as { port: number }).port;
+  const kc = path.join(dir, "proxy-kubeconfig");
+  await writeFile(
+    kc,
+    `apiVersion: v1\nkind: Config\nclusters: [{name: p, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: a, user: {token: ${adminToken}}}]\ncontexts: [{name: p, context: {cluster: p, user: a}}]\ncurrent-context: p\n`,
+  );
+  return { kc, close: () => proxy.close() };
+}
+const isRealApply = (req: IncomingMessage) => req.method === "PATCH" && !/dryRun=All/.test(req.url ?? "");
+
+describe("the API server failing during apply", () => {
+  it("a 429 is retried and the apply completes", async () => {
+    const ns = uniqueNs("throttle");
+    await seed.namespace(ns);
+    const s = await scenario(ns);
+    let applies = 0;
+    const p = await proxied(s.dir, (req, res) => {
+      if (isRealApply(req) && ++applies === 2) {
+        res
+          .writeHead(429, { "content-type": "application/json", "retry-after": "0" })
+          .end('{"kind":"Status","code":429,"message":"too many requests"}');
+        return true;
+      }
+      return false;
+    });
+    try {
+      const r = await runCli(
+        [
+          "gen",
+          "netpol",
+          "--all",
+          "-n",
+          ns,
+          "--from-snapshot",
+          s.file,
+          "--kubeconfig",
+          p.kc,
+          "--output-dir",
+          path.join(s.dir, "out"),
+          "--allow-dns=false",
+          "--apply",
+        ],
+        { env: { HOME: tmpdir() } },
+      );
+      expect(r.stderr).not.toMatch(/^error/m);
+      expect(r.code).toBe(0);
+      expect(await names(ns)).toEqual(["api-guardian", "db-guardian", "web-guardian"]);
+    } finally {
+      p.close();
+    }
+  });
+
+  it("a 5xx that persists puts back what was already applied: nothing half-applied", async () => {
+    const ns = uniqueNs("broken");
+    await seed.namespace(ns);
+    const s = await scenario(ns);
+    let applies = 0;
+    const p = await proxied(s.dir, (req, res) => {
+      if (isRealApply(req) && ++applies >= 2 && req.url?.includes("db-guardian")) {
+        res.writeHead(500, { "content-type": "application/json" }).end('{"kind":"Status","code":500,"message":"etcd is having a bad day"}');
+        return true;
+      }
+      return false;
+    });
+    try {
+      const r = await runCli(
+        [
+          "gen",
+          "netpol",
+          "--all",
+          "-n",
+          ns,
+          "--from-snapshot",
+          s.file,
+          "--kubeconfig",
+          p.kc,
+          "--output-dir",
+          path.join(s.dir, "out"),
+          "--allow-dns=false",
+          "--apply",
+        ],
+        { env: { HOME: tmpdir() } },
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `error: apply failed: applying NetworkPolicy ${ns}/db-guardian failed \\(500: etcd is having a bad day\\); the \\d object\\(s\\) already applied were put back`,
+        ),
+      );
+      expect(await names(ns)).toEqual([]);
+    } finally {
+      p.close();
+    }
+  });
+});
+
 describe("an apply killed half-way", () => {
   it("leaves every object either absent or whole, and the rollback file undoes it", async () => {
     const ns = uniqueNs("kill");
     await seed.namespace(ns);
     const s = await scenario(ns);
-    const server = inject("server");
-    const adminToken = /token: (\S+)/.exec(await readFile(kubeconfig, "utf8"))?.[1] as string;
-
-    // A plain-HTTP proxy in front of the API server that kills the CLI at its second real (non-dry-run) apply.
+    // The proxy kills the CLI at its second real (non-dry-run) apply.
     let child: ChildProcess | undefined;
     let applies = 0;
-    const proxy = createServer((req: IncomingMessage, res) => {
-      const real = req.method === "PATCH" && !/dryRun=All/.test(req.url ?? "");
-      if (real && ++applies === 2) {
+    const p = await proxied(s.dir, (req, res) => {
+      if (isRealApply(req) && ++applies === 2) {
         child?.kill("SIGKILL");
         res.destroy();
-        return;
+        return true;
       }
-      const up = httpsRequest(
-        `${server}${req.url}`,
-        { method: req.method, headers: { ...req.headers, host: new URL(server).host }, rejectUnauthorized: false },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
-      req.pipe(up);
+      return false;
     });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const port = (proxy.address() as { port: number }).port;
-    const kc = path.join(s.dir, "proxy-kubeconfig");
-    await writeFile(
-      kc,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: p, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: a, user: {token: ${adminToken}}}]\ncontexts: [{name: p, context: {cluster: p, user: a}}]\ncurrent-context: p\n`,
-    );
+    const kc = p.kc;
     const out = path.join(s.dir, "out");
     const code = await new Promise<number | null>((resolve) => {
       child = spawn(
@@ -254,7 +349,7 @@ describe("an apply killed half-way", () => {
       );
       child.on("exit", (c, sig) => resolve(sig ? null : c));
     });
-    proxy.close();
+    p.close();
     expect(code).toBeNull(); // killed
     expect(applies).toBe(2);
 
