@@ -308,6 +308,58 @@ describe("the API server failing during apply", () => {
   });
 });
 
+describe("Ctrl-C during apply", () => {
+  it("exits 130 with every object absent or whole and the rollback file written", async () => {
+    const ns = uniqueNs("sigint");
+    await seed.namespace(ns);
+    const s = await scenario(ns);
+    let child: ChildProcess | undefined;
+    let applies = 0;
+    // The second real apply is held at the proxy until the CLI has been interrupted.
+    const p = await proxied(s.dir, (req, res) => {
+      if (isRealApply(req) && ++applies === 2) {
+        child?.kill("SIGINT");
+        res.destroy();
+        return true;
+      }
+      return false;
+    });
+    const out = path.join(s.dir, "out");
+    try {
+      const code = await new Promise<number | null>((resolve) => {
+        child = spawn(
+          process.execPath,
+          [
+            path.join(ROOT, "src/cli/main.ts"),
+            "gen",
+            "netpol",
+            "--all",
+            "-n",
+            ns,
+            "--from-snapshot",
+            s.file,
+            "--kubeconfig",
+            p.kc,
+            "--output-dir",
+            out,
+            "--allow-dns=false",
+            "--apply",
+          ],
+          { stdio: "ignore", env: { PATH: process.env.PATH ?? "", HOME: tmpdir() } },
+        );
+        child.on("exit", (c) => resolve(c));
+      });
+      expect(code).toBe(130);
+    } finally {
+      p.close();
+    }
+    expect(await names(ns)).toEqual(["api-guardian"]);
+    const files = await readdir(out);
+    expect(files.filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(files.some((f) => f.startsWith("rollback-"))).toBe(true);
+  });
+});
+
 describe("an apply killed half-way", () => {
   it("leaves every object either absent or whole, and the rollback file undoes it", async () => {
     const ns = uniqueNs("kill");

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { NetworkingV1Api, type V1Pod } from "@kubernetes/client-node";
@@ -11,12 +12,14 @@ import { type FakeKubelet, startFakeKubelet } from "../support/fake-kubelet.ts";
 import { runCli } from "../support/io.ts";
 import { kubeConfig, Seeder, uniqueNs } from "./seed.ts";
 
+const ROOT = path.resolve(import.meta.dirname, "../..");
 const app = uniqueNs("live");
 const kg = uniqueNs("kg");
 let seed: Seeder;
 let broker: FakeBroker;
 let kubelet: FakeKubelet;
 let kubeconfig: string;
+let refuseForwards = 0;
 const env = () => ({ HOME: tmpdir() });
 
 function podDetail(p: V1Pod, dead = false): PodDetailWire {
@@ -80,9 +83,14 @@ beforeAll(async () => {
   traffic.push(row(api as V1Pod, "EGRESS", "10.96.0.1", 443));
   broker = await startFakeBroker({ pods: [...web, api as V1Pod, db as V1Pod].map((p) => podDetail(p)), services: [], traffic });
 
-  kubelet = await startFakeKubelet((ns, pod, port) =>
-    ns === kg && pod === "kguardian-broker-0" && port === 9090 ? { host: "127.0.0.1", port: broker.port } : undefined,
-  );
+  kubelet = await startFakeKubelet((ns, pod, port) => {
+    // A forward that drops, as when the broker pod's node restarts its kubelet.
+    if (refuseForwards > 0) {
+      refuseForwards--;
+      return undefined;
+    }
+    return ns === kg && pod === "kguardian-broker-0" && port === 9090 ? { host: "127.0.0.1", port: broker.port } : undefined;
+  });
   await seed.node(`kubelet-${kg}`, "127.0.0.1", kubelet.port);
   const labels = { "app.kubernetes.io/name": "kguardian-broker" };
   await seed.pod(kg, "kguardian-broker-0", labels, { node: `kubelet-${kg}`, ports: [{ name: "http", containerPort: 9090 }] });
@@ -265,6 +273,134 @@ describe("diff against the live cluster", () => {
       expect(d.stdout).toContain(`newly allowed: deployment ${app}/api → statefulset ${app}/db on 5432/TCP (1 flows)`);
     } finally {
       await net.deleteNamespacedNetworkPolicy({ namespace: app, name: "deny-db" });
+    }
+  });
+});
+
+describe("faults and secrets", () => {
+  it("a dropped port-forward is opened again; one that keeps failing is a clear error", async () => {
+    refuseForwards = 1;
+    const once = await gen("--all", "-n", app);
+    expect(once.code).toBe(0);
+    refuseForwards = 100;
+    try {
+      const never = await gen("--all", "-n", app);
+      expect(never.code).toBe(1);
+      expect(never.stderr).toContain(`error: port-forward to the broker failed: pod ${kg}/kguardian-broker-0 does not listen on port 9090`);
+    } finally {
+      refuseForwards = 0;
+    }
+  });
+
+  it("Ctrl-C while reading the broker: exit 130, no temp files, the port-forward gone with the process", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-int-"));
+    broker.fault("/pod/traffic/", { delayMs: 60_000 });
+    const seen = broker.log.length;
+    try {
+      const child = spawn(
+        process.execPath,
+        [
+          path.join(ROOT, "src/cli/main.ts"),
+          "gen",
+          "netpol",
+          "--all",
+          "-n",
+          app,
+          "--kubeconfig",
+          kubeconfig,
+          "--broker-namespace",
+          kg,
+          "--output-dir",
+          dir,
+          "--yes",
+        ],
+        {
+          stdio: "ignore",
+          env: { PATH: process.env.PATH ?? "", HOME: tmpdir() },
+        },
+      );
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      // Interrupt once the run is waiting on the broker (an event, not a guess at timing).
+      while (!broker.log.slice(seen).some((l) => l.startsWith("GET /pod/traffic/"))) await new Promise((r) => setTimeout(r, 20));
+      child.kill("SIGINT");
+      expect(await exited).toBe(130);
+      expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    } finally {
+      broker.fault("/pod/traffic/", { times: 0 });
+    }
+  });
+
+  it("the broker token and kubeconfig credentials appear in nothing a run writes or prints", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-secrets-"));
+    const token = "tok-d41d8cd98f00";
+    const kubeToken = /token: (\S+)/.exec(await readFile(kubeconfig, "utf8"))?.[1] as string;
+    broker.state.token = token;
+    try {
+      const runs = [
+        await gen("--all", "-n", app, "--broker-token", token, "-v", "--report", path.join(dir, "r.md")),
+        await runCli(
+          [
+            "gen",
+            "netpol",
+            "--all",
+            "-n",
+            app,
+            "--kubeconfig",
+            kubeconfig,
+            "--broker-namespace",
+            kg,
+            "--output-dir",
+            path.join(dir, "out"),
+            "--broker-token",
+            token,
+            "--report",
+            path.join(dir, "r.json"),
+          ],
+          { env: env() },
+        ),
+        await runCli(
+          [
+            "snapshot",
+            "-o",
+            path.join(dir, "snap.json"),
+            "--kubeconfig",
+            kubeconfig,
+            "--broker-namespace",
+            kg,
+            "--broker-token",
+            token,
+            "-v",
+          ],
+          { env: env() },
+        ),
+        await runCli(
+          [
+            "gen",
+            "netpol",
+            "--all",
+            "-n",
+            app,
+            "--kubeconfig",
+            kubeconfig,
+            "--broker-namespace",
+            kg,
+            "--output-dir",
+            "",
+            "--broker-token",
+            "wrong-token-123",
+          ],
+          { env: env() },
+        ),
+      ];
+      const written = await Promise.all(
+        (await readdir(dir, { recursive: true })).map((f) => readFile(path.join(dir, f), "utf8").catch(() => "")),
+      );
+      const everything = [...runs.flatMap((r) => [r.stdout, r.stderr]), ...written].join("\n");
+      expect(runs[0]?.code).toBe(0);
+      expect(written.length).toBeGreaterThanOrEqual(5);
+      for (const secret of [token, kubeToken, "wrong-token-123"]) expect(everything).not.toContain(secret);
+    } finally {
+      delete broker.state.token;
     }
   });
 });
