@@ -25,6 +25,8 @@ export interface Decided {
   policies: WorkloadPolicy[];
   /** The user quit the review: write nothing. */
   quit: boolean;
+  /** …with Ctrl-C. */
+  interrupted?: boolean;
   /** Lines for the summary. */
   notes: string[];
 }
@@ -84,7 +86,14 @@ export async function decide(o: GenOptions, gen: GenerateResult, io: Io, context
     stdin: io.stdin,
     stdout: io.stdout as NodeJS.WriteStream,
   });
-  if (final.done !== "write") return { policies: [], quit: true, notes: ["review closed: nothing was written, no decision was saved"] };
+  if (final.done !== "write") {
+    return {
+      policies: [],
+      quit: true,
+      interrupted: final.interrupted,
+      notes: ["review closed: nothing was written, no decision was saved"],
+    };
+  }
   const who = io.env.USER ?? io.env.USERNAME ?? safeUser();
   const next = recordDecisions(
     file ?? { decisions: {}, skipped: [] },

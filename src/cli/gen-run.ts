@@ -134,7 +134,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
     const decided = await decide(o, gen, io, snap.context ?? "demo", paint === ansi);
     if (decided.quit) {
       for (const n of decided.notes) io.stderr.write(`${n}\n`);
-      return EXIT.ok;
+      return decided.interrupted ? EXIT.interrupted : EXIT.ok;
     }
     const objects = renderPolicies(decided.policies, result.defaultDeny, {
       generator: GENERATOR,

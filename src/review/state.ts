@@ -41,6 +41,8 @@ export interface ReviewState {
   detailScroll: number;
   dirty: boolean;
   done: null | "write" | "quit";
+  /** Quit by Ctrl-C: the run ends as interrupted (exit 130). */
+  interrupted: boolean;
 }
 
 export type Action =
@@ -61,7 +63,7 @@ export type Action =
   | { type: "esc" }
   | { type: "show-all" }
   | { type: "write" }
-  | { type: "quit" }
+  | { type: "quit"; interrupt?: boolean }
   | { type: "confirm"; yes: boolean };
 
 export function initialState(rules: ReviewRule[], recorded: Record<string, "accepted" | "rejected">): ReviewState {
@@ -81,6 +83,7 @@ export function initialState(rules: ReviewRule[], recorded: Record<string, "acce
     detailScroll: 0,
     dirty: false,
     done: null,
+    interrupted: false,
   };
 }
 
@@ -196,7 +199,9 @@ export function reduce(s: ReviewState, a: Action): ReviewState {
     case "write":
       return { ...s, mode: "confirm-write" };
     case "quit":
-      return s.dirty ? { ...s, mode: "confirm-quit" } : { ...s, done: "quit" };
+      return s.dirty
+        ? { ...s, mode: "confirm-quit", interrupted: a.interrupt === true }
+        : { ...s, done: "quit", interrupted: a.interrupt === true };
     default:
       return s;
   }
@@ -224,7 +229,7 @@ export function keyToAction(input: string, key: KeyInfo, mode: Mode, page: numbe
     if (input === "n" || input === "N" || key.escape) return { type: "confirm", yes: false };
     return null;
   }
-  if (key.ctrl && input === "c") return { type: "quit" };
+  if (key.ctrl && input === "c") return { type: "quit", interrupt: true };
   if (mode === "filter") {
     if (key.escape) return { type: "esc" };
     if (key.return) return { type: "filter-done" };

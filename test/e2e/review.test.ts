@@ -40,7 +40,7 @@ afterAll(() => {
   }
 });
 
-function start(exitFile: string) {
+function start(exitFile: string, outputDir = "network-policies") {
   try {
     tmux("kill-session", "-t", session);
   } catch {
@@ -49,7 +49,13 @@ function start(exitFile: string) {
   // A shell in a fixed-size terminal; the command is typed into it, so the pane outlives the program.
   // No CI variable, so the review opens.
   tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "-e", "TERM=xterm-256color", "-e", "PS1=$ ", "bash --norc --noprofile");
-  tmux("send-keys", "-t", session, `cd ${dir} && env -u CI ${bin} gen netpol --all -n shop --demo; echo $? > ${exitFile}`, "Enter");
+  tmux(
+    "send-keys",
+    "-t",
+    session,
+    `cd ${dir} && env -u CI ${bin} gen netpol --all -n shop --demo --output-dir ${outputDir}; echo $? > ${exitFile}`,
+    "Enter",
+  );
 }
 
 const ruleIds = (text: string) => [...text.matchAll(/# (r-[0-9a-f]{12}):/g)].map((m) => m[1] as string).sort();
@@ -94,6 +100,17 @@ describe("review in a terminal", () => {
     expect(written).toEqual(accepted);
     // The summary is on the normal screen once the review's alternate screen is gone.
     expect(screen()).toContain("decisions saved to network-policies/guardian-decisions.yaml");
+  });
+
+  it("Ctrl-C in the review writes nothing and exits 130", async () => {
+    const exit = path.join(dir, "exit-ctrl-c");
+    const other = path.join(dir, "fresh");
+    start(exit, other);
+    await onScreen("✓ 0  ✗ 0  ? 12");
+    tmux("send-keys", "-t", session, "C-c");
+    await waitFor("the run to end", () => existsSync(exit));
+    expect(readFileSync(exit, "utf8").trim()).toBe("130");
+    expect(existsSync(path.join(other, "guardian-decisions.yaml"))).toBe(false);
   });
 
   it("a re-run with the decisions file opens nothing and changes nothing", async () => {

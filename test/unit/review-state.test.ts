@@ -69,6 +69,7 @@ describe("review reducer", () => {
     expect(dirty.mode).toBe("confirm-quit");
     expect(dirty.done).toBeNull();
     expect(run(dirty, { type: "confirm", yes: true }).done).toBe("quit");
+    expect(run(clean, { type: "quit", interrupt: true }).interrupted).toBe(true);
   });
 
   it("tab switches panes; in the detail pane j/k scroll it; y and ? open overlays that esc closes", () => {
@@ -101,7 +102,7 @@ describe("keys", () => {
     ["?", {}, { type: "help" }],
     ["w", {}, { type: "write" }],
     ["q", {}, { type: "quit" }],
-    ["c", { ctrl: true }, { type: "quit" }],
+    ["c", { ctrl: true }, { type: "quit", interrupt: true }],
     ["", { escape: true }, { type: "esc" }],
   ])("%j %j in the list", (input, key, action) => expect(keyToAction(input, key, "list", 10)).toEqual(action));
 
