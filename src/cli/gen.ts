@@ -4,7 +4,7 @@ import type { Scope } from "../policy/pipeline.ts";
 import type { GenFlags } from "./app.ts";
 import { UsageError } from "./errors.ts";
 import type { Io } from "./io.ts";
-import type { ClusterFlags } from "./sources.ts";
+import { type ClusterFlags, clusterFlags } from "./sources.ts";
 
 const HELP = "kubectl guardian gen networkpolicy";
 
@@ -99,20 +99,7 @@ export function complete(f: GenFlags, io: Io): GenOptions {
   if (f.review && !tty) throw new UsageError("--review needs a terminal: stdin and stdout must both be TTYs", HELP);
   if (f.review && (f.yes || f.nonInteractive)) throw new UsageError("--review cannot be combined with --yes or --non-interactive", HELP);
   const pod = f.pod as string;
-  const brokerUrl = f.brokerUrl ?? io.env.GUARDIAN_BROKER_URL;
-  const brokerToken = f.brokerToken ?? io.env.BROKER_AUTH_TOKEN;
-  const cluster: ClusterFlags = {
-    ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}),
-    ...(f.context ? { context: f.context } : {}),
-    ...(f.namespace ? { namespace: f.namespace } : {}),
-    ...(brokerUrl ? { brokerUrl } : {}),
-    ...(brokerToken ? { brokerToken } : {}),
-    brokerNamespace: f.brokerNamespace ?? (io.env.KUBE_GUARDIAN_NAMESPACE?.trim() || "kguardian"),
-    ...(f.brokerService ? { brokerService: f.brokerService } : {}),
-    concurrency: f.concurrency,
-    requestTimeout: timeout,
-    verbose: f.verbose,
-  };
+  const cluster = clusterFlags(f, io, timeout);
   return {
     scopeFor: (namespace) =>
       f.allNamespaces ? { kind: "all" } : f.all ? { kind: "namespace", namespace } : { kind: "pod", namespace, name: pod },

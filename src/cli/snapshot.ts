@@ -4,7 +4,7 @@ import { writeAtomic } from "../output/files.ts";
 import { UsageError } from "./errors.ts";
 import { parseDuration } from "./gen.ts";
 import type { Io } from "./io.ts";
-import { loadCluster } from "./sources.ts";
+import { clusterFlags, loadCluster } from "./sources.ts";
 
 export interface SnapshotFlags {
   output: string;
@@ -27,23 +27,9 @@ export async function runSnapshot(f: SnapshotFlags, io: Io): Promise<number> {
   const timeout = parseDuration(f.requestTimeout);
   if (timeout === null) throw new UsageError(`invalid --request-timeout "${f.requestTimeout}": use a duration such as 30s or 2m`, HELP);
   if (f.namespace && f.allNamespaces) throw new UsageError("-n and -A cannot be combined", HELP);
-  const brokerUrl = f.brokerUrl ?? io.env.GUARDIAN_BROKER_URL;
-  const brokerToken = f.brokerToken ?? io.env.BROKER_AUTH_TOKEN;
   const now = Date.now();
   const src = await loadCluster(
-    {
-      ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}),
-      ...(f.context ? { context: f.context } : {}),
-      ...(f.namespace ? { namespace: f.namespace } : {}),
-      ...(brokerUrl ? { brokerUrl } : {}),
-      ...(brokerToken ? { brokerToken } : {}),
-      brokerNamespace: f.brokerNamespace ?? (io.env.KUBE_GUARDIAN_NAMESPACE?.trim() || "kguardian"),
-      ...(f.brokerService ? { brokerService: f.brokerService } : {}),
-      concurrency: f.concurrency,
-      requestTimeout: timeout,
-      verbose: f.verbose,
-      keepWire: true,
-    },
+    { ...clusterFlags(f, io, timeout), keepWire: true },
     (ns) => (f.namespace ? { kind: "namespace", namespace: ns } : { kind: "all" }),
     io,
     now,

@@ -35,6 +35,36 @@ export interface Loaded {
   close(): Promise<void>;
 }
 
+/** The flags every cluster-reading command shares, with their environment fallbacks. */
+export interface ClusterFlagInput {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  brokerUrl?: string;
+  brokerToken?: string;
+  brokerNamespace?: string;
+  brokerService?: string;
+  concurrency: number;
+  verbose: boolean;
+}
+
+export function clusterFlags(f: ClusterFlagInput, io: Io, requestTimeout: number): ClusterFlags {
+  const brokerUrl = f.brokerUrl ?? io.env.GUARDIAN_BROKER_URL;
+  const brokerToken = f.brokerToken ?? io.env.BROKER_AUTH_TOKEN;
+  return {
+    ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}),
+    ...(f.context ? { context: f.context } : {}),
+    ...(f.namespace ? { namespace: f.namespace } : {}),
+    ...(brokerUrl ? { brokerUrl } : {}),
+    ...(brokerToken ? { brokerToken } : {}),
+    brokerNamespace: f.brokerNamespace ?? (io.env.KUBE_GUARDIAN_NAMESPACE?.trim() || "kguardian"),
+    ...(f.brokerService ? { brokerService: f.brokerService } : {}),
+    concurrency: f.concurrency,
+    requestTimeout,
+    verbose: f.verbose,
+  };
+}
+
 const RECORD_HINT = "Record a new one with 'kubectl guardian snapshot -o FILE'.";
 
 export async function loadDemo(): Promise<Loaded> {

@@ -7,7 +7,7 @@ import { type AnyPolicy, mergePolicies, verify } from "../verify/check.ts";
 import { CliError, EXIT, UsageError } from "./errors.ts";
 import { parseDuration } from "./gen.ts";
 import type { Io } from "./io.ts";
-import { type Loaded, loadCluster, loadDemo, loadSnapshotFile } from "./sources.ts";
+import { clusterFlags, type Loaded, loadCluster, loadDemo, loadSnapshotFile } from "./sources.ts";
 import { GENERATOR } from "./version.ts";
 
 export interface VerifyFlags {
@@ -89,18 +89,7 @@ export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
   else if (f.fromSnapshot) src = await loadSnapshotFile(f.fromSnapshot);
   else {
     src = await loadCluster(
-      {
-        ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}),
-        ...(f.context ? { context: f.context } : {}),
-        ...(f.namespace ? { namespace: f.namespace } : {}),
-        ...((f.brokerUrl ?? io.env.GUARDIAN_BROKER_URL) ? { brokerUrl: f.brokerUrl ?? io.env.GUARDIAN_BROKER_URL } : {}),
-        ...((f.brokerToken ?? io.env.BROKER_AUTH_TOKEN) ? { brokerToken: f.brokerToken ?? io.env.BROKER_AUTH_TOKEN } : {}),
-        brokerNamespace: f.brokerNamespace ?? (io.env.KUBE_GUARDIAN_NAMESPACE?.trim() || "kguardian"),
-        ...(f.brokerService ? { brokerService: f.brokerService } : {}),
-        concurrency: f.concurrency,
-        requestTimeout: timeout,
-        verbose: f.verbose,
-      },
+      clusterFlags(f, io, timeout),
       (ns) => (f.allNamespaces || !f.namespace ? { kind: "all" } : { kind: "namespace", namespace: ns }),
       io,
       Date.now(),

@@ -14,7 +14,7 @@ import { writeFiles } from "../../src/output/files.ts";
 import { toYaml } from "../../src/output/yaml.ts";
 import { generate } from "../../src/policy/pipeline.ts";
 import { Cluster, naive, T0 } from "../support/builders.ts";
-import { gen } from "../support/generate.ts";
+import { defaults, gen } from "../support/generate.ts";
 
 const FIELDS = [
   "uuid",
@@ -118,16 +118,7 @@ describe("fuzzed broker answers", () => {
           }
         }
         const data = { ...c.data(), rows };
-        const r = generate(c.inventory, data, {
-          scope: { kind: "all" },
-          type: "kubernetes",
-          allowDns: false,
-          minFlows: 1,
-          policyTypes: ["Ingress", "Egress"],
-          defaultDeny: false,
-          includeDropped: false,
-          generator: "fuzz",
-        });
+        const r = generate(c.inventory, data, { ...defaults, scope: { kind: "all" } });
         const skipped = Object.values(r.result.skipped).reduce((a, b) => a + (b ?? 0), 0);
         expect(skipped).toBeLessThanOrEqual(rows.length);
         for (const o of r.objects) {
