@@ -41,7 +41,8 @@ async function scenario(ns: string, other?: string): Promise<{ file: string; dir
   return { file, dir };
 }
 
-const apply = (s: { file: string; dir: string }, scope: string[], ...extra: string[]) =>
+/** gen … --from-snapshot into the scenario's out/, against the API server behind `kc`. */
+const applyVia = (kc: string, s: { file: string; dir: string }, scope: string[], ...extra: string[]) =>
   runCli(
     [
       "gen",
@@ -50,7 +51,7 @@ const apply = (s: { file: string; dir: string }, scope: string[], ...extra: stri
       "--from-snapshot",
       s.file,
       "--kubeconfig",
-      kubeconfig,
+      kc,
       "--output-dir",
       path.join(s.dir, "out"),
       "--allow-dns=false",
@@ -60,6 +61,7 @@ const apply = (s: { file: string; dir: string }, scope: string[], ...extra: stri
       env: { HOME: tmpdir() },
     },
   );
+const apply = (s: { file: string; dir: string }, scope: string[], ...extra: string[]) => applyVia(kubeconfig, s, scope, ...extra);
 
 const live = async (ns: string) => (await net.listNamespacedNetworkPolicy({ namespace: ns })).items;
 const names = async (ns: string) => (await live(ns)).map((p) => p.metadata?.name).sort();
@@ -238,24 +240,7 @@ describe("the API server failing during apply", () => {
       return false;
     });
     try {
-      const r = await runCli(
-        [
-          "gen",
-          "netpol",
-          "--all",
-          "-n",
-          ns,
-          "--from-snapshot",
-          s.file,
-          "--kubeconfig",
-          p.kc,
-          "--output-dir",
-          path.join(s.dir, "out"),
-          "--allow-dns=false",
-          "--apply",
-        ],
-        { env: { HOME: tmpdir() } },
-      );
+      const r = await applyVia(p.kc, s, ["--all", "-n", ns], "--apply");
       expect(r.stderr).not.toMatch(/^error/m);
       expect(r.code).toBe(0);
       expect(await names(ns)).toEqual(["api-guardian", "db-guardian", "web-guardian"]);
@@ -277,24 +262,7 @@ describe("the API server failing during apply", () => {
       return false;
     });
     try {
-      const r = await runCli(
-        [
-          "gen",
-          "netpol",
-          "--all",
-          "-n",
-          ns,
-          "--from-snapshot",
-          s.file,
-          "--kubeconfig",
-          p.kc,
-          "--output-dir",
-          path.join(s.dir, "out"),
-          "--allow-dns=false",
-          "--apply",
-        ],
-        { env: { HOME: tmpdir() } },
-      );
+      const r = await applyVia(p.kc, s, ["--all", "-n", ns], "--apply");
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(
         new RegExp(
