@@ -36,17 +36,7 @@ export interface Loaded {
 }
 
 /** The flags every cluster-reading command shares, with their environment fallbacks. */
-export interface ClusterFlagInput {
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
-  brokerUrl?: string;
-  brokerToken?: string;
-  brokerNamespace?: string;
-  brokerService?: string;
-  concurrency: number;
-  verbose: boolean;
-}
+export type ClusterFlagInput = Omit<ClusterFlags, "requestTimeout" | "keepWire">;
 
 export function clusterFlags(f: ClusterFlagInput, io: Io, requestTimeout: number): ClusterFlags {
   const brokerUrl = f.brokerUrl ?? io.env.GUARDIAN_BROKER_URL;

@@ -509,26 +509,7 @@ describe("errors, one line each", () => {
         subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "viewer" }],
       },
     });
-    const r = await runCli(
-      [
-        "gen",
-        "netpol",
-        "--all",
-        "-n",
-        app,
-        "--kubeconfig",
-        kubeconfig,
-        "--context",
-        "viewer",
-        "--broker-namespace",
-        kg,
-        "--output-dir",
-        "",
-      ],
-      {
-        env: env(),
-      },
-    );
+    const r = await gen("--all", "-n", app, "--context", "viewer");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: port-forward to the broker failed: .*403.*$/m);
     expect(
@@ -549,26 +530,7 @@ describe("errors, one line each", () => {
         ],
       },
     });
-    const ok = await runCli(
-      [
-        "gen",
-        "netpol",
-        "--all",
-        "-n",
-        app,
-        "--kubeconfig",
-        kubeconfig,
-        "--context",
-        "viewer",
-        "--broker-namespace",
-        kg,
-        "--output-dir",
-        "",
-      ],
-      {
-        env: env(),
-      },
-    );
+    const ok = await gen("--all", "-n", app, "--context", "viewer");
     expect(ok.stderr).not.toMatch(/^error/m);
     expect(ok.code).toBe(0);
     for (const res of [
