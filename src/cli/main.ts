@@ -1,5 +1,5 @@
 // Entry point of the kubectl-guardian binary.
-import { cleanupTempFiles } from "../output/files.ts";
+import { stopWrites } from "../output/files.ts";
 import { EXIT } from "./errors.ts";
 import { processIo } from "./io.ts";
 
@@ -10,8 +10,7 @@ declare const __GUARDIAN_FAST__: Record<string, string> | undefined;
 // Ctrl-C: no half-written file stays behind; the port-forward's sockets close with the process.
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => {
-    cleanupTempFiles();
-    process.exit(EXIT.interrupted);
+    void stopWrites().then(() => process.exit(EXIT.interrupted));
   });
 }
 const argv = process.argv.slice(2);

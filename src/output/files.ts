@@ -19,27 +19,39 @@ export function provenance(text: string): "ours" | "edited" | "foreign" {
   return text.slice(MARK.length, nl) === digest(text.slice(nl + 1)) ? "ours" : "edited";
 }
 
-// Temp files being written, so that an interrupt can remove them (see cleanupTempFiles).
-const inFlight = new Set<string>();
+// Writes under way, so that an interrupt can let them settle and leave no temp file (see stopWrites).
+const inFlight = new Map<string, Promise<void>>();
+let stopping = false;
 
 export async function writeAtomic(file: string, content: string): Promise<void> {
+  if (stopping) throw new Error("interrupted");
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString("hex")}.tmp`);
-  inFlight.add(tmp);
+  const write = (async () => {
+    try {
+      await fs.writeFile(tmp, content, { mode: 0o644, flag: "wx" });
+      await fs.rename(tmp, file);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+  })();
+  inFlight.set(tmp, write);
   try {
-    await fs.writeFile(tmp, content, { mode: 0o644, flag: "wx" });
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
+    await write;
   } finally {
     inFlight.delete(tmp);
   }
 }
 
-/** On Ctrl-C: the target files keep their old content; only the half-written temp files go. */
-export function cleanupTempFiles(): void {
-  for (const tmp of inFlight) rmSync(tmp, { force: true });
-  inFlight.clear();
+/**
+ * On Ctrl-C: start no new write, let those under way finish (a file system call cannot be taken back
+ * once the OS has it), then remove any temp file left. Every target keeps its old or its new content.
+ */
+export async function stopWrites(): Promise<void> {
+  stopping = true;
+  const pending = [...inFlight.entries()];
+  await Promise.race([Promise.allSettled(pending.map(([, p]) => p)), new Promise((r) => setTimeout(r, 2000))]);
+  for (const [tmp] of pending) rmSync(tmp, { force: true });
 }
 
 export class OutputDirError extends Error {}
