@@ -4,7 +4,10 @@ import {
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
+  DiscoveryV1Api,
   type KubeConfig,
+  type V1EndpointSlice,
+  type V1Endpoints,
   type V1LabelSelector,
   type V1ObjectMeta,
   type V1OwnerReference,
@@ -13,6 +16,55 @@ import {
 import type { ContainerPort, Inventory, InventoryPod, InventoryService, Protocol, Warning } from "../model/types.ts";
 
 export class ApiUnreachableError extends Error {}
+
+type ServiceEndpoints = NonNullable<InventoryService["endpoints"]>;
+
+function addresses(ips: (string | undefined)[], ports: { name?: string; port?: number; protocol?: string }[]): ServiceEndpoints {
+  return {
+    ips: [...new Set(ips.filter((ip): ip is string => !!ip))].sort(),
+    ports: [...new Map(ports.filter((p) => p.port !== undefined).map((p) => [`${p.name}/${p.port}/${p.protocol}`, p])).values()].map(
+      (p) => ({
+        ...(p.name ? { name: p.name } : {}),
+        port: p.port as number,
+        protocol: proto(p.protocol),
+      }),
+    ),
+  };
+}
+
+/** EndpointSlices by the Service they belong to (label kubernetes.io/service-name). */
+export function endpointsFromSlices(slices: V1EndpointSlice[]): Map<string, ServiceEndpoints> {
+  const bySvc = new Map<string, V1EndpointSlice[]>();
+  for (const sl of slices) {
+    const svc = sl.metadata?.labels?.["kubernetes.io/service-name"];
+    if (!svc) continue;
+    const k = `${sl.metadata?.namespace}/${svc}`;
+    bySvc.set(k, [...(bySvc.get(k) ?? []), sl]);
+  }
+  const out = new Map<string, ServiceEndpoints>();
+  for (const [k, list] of bySvc) {
+    out.set(
+      k,
+      addresses(
+        list.flatMap((sl) => (sl.endpoints ?? []).flatMap((e) => e.addresses)),
+        list.flatMap((sl) => sl.ports ?? []),
+      ),
+    );
+  }
+  return out;
+}
+
+export function endpointsFromEndpoints(endpoints: V1Endpoints[]): Map<string, ServiceEndpoints> {
+  return new Map(
+    endpoints.map((e) => [
+      `${e.metadata?.namespace}/${e.metadata?.name}`,
+      addresses(
+        (e.subsets ?? []).flatMap((ss) => (ss.addresses ?? []).map((a) => a.ip)),
+        (e.subsets ?? []).flatMap((ss) => ss.ports ?? []),
+      ),
+    ]),
+  );
+}
 
 interface Listing<T> {
   items: T[];
@@ -32,6 +84,7 @@ export async function loadInventory(kc: KubeConfig, server: string): Promise<Inv
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const batch = kc.makeApiClient(BatchV1Api);
+  const discovery = kc.makeApiClient(DiscoveryV1Api);
   const warnings: Warning[] = [];
   let requests = 0;
 
@@ -40,6 +93,7 @@ export async function loadInventory(kc: KubeConfig, server: string): Promise<Inv
     resource: string,
     consequence: string,
     fn: (p: { limit: number; _continue?: string }) => Promise<Listing<T>>,
+    quietIfMissing = false,
   ): Promise<T[] | null> {
     const out: T[] = [];
     let cont: string | undefined;
@@ -54,6 +108,7 @@ export async function loadInventory(kc: KubeConfig, server: string): Promise<Inv
           warnings.push({ code: "rbac", message: `cannot list ${resource} in all namespaces (forbidden); ${consequence}` });
           return null;
         }
+        if (code === 404 && quietIfMissing) return null;
         if (code === 404) {
           // An older API server without this API version (batch/v1 CronJob before 1.21).
           warnings.push({ code: "api-missing", message: `the API server does not serve ${resource}; ${consequence}` });
@@ -73,13 +128,19 @@ export async function loadInventory(kc: KubeConfig, server: string): Promise<Inv
 
   // Namespaces first, alone: it proves the API server answers before the parallel lists start.
   const namespaces = await list("namespaces", "namespace labels are unknown", (p) => core.listNamespace(p));
-  const [nodes, pods, services, endpoints, rss, deploys, sts, dss, jobs, cronjobs] = await Promise.all([
+  const [nodes, pods, services, slices, rss, deploys, sts, dss, jobs, cronjobs] = await Promise.all([
     list("nodes", "node peers become plain external addresses", (p) => core.listNode(p)),
     list("pods", "no workload can be resolved from the cluster; only the broker's records are used", (p) =>
       core.listPodForAllNamespaces(p),
     ),
     list("services", "Service addresses resolve only through the broker's records", (p) => core.listServiceForAllNamespaces(p)),
-    list("endpoints", "Services without selectors and the API server cannot be resolved", (p) => core.listEndpointsForAllNamespaces(p)),
+    // EndpointSlices, which Kubernetes maintains now; servers before 1.21 serve only Endpoints.
+    list(
+      "endpointslices.discovery.k8s.io",
+      "Services without selectors and the API server cannot be resolved",
+      (p) => discovery.listEndpointSliceForAllNamespaces(p),
+      true,
+    ),
     list("replicasets.apps", "Deployments are inferred from ReplicaSet names", (p) => apps.listReplicaSetForAllNamespaces(p)),
     list("deployments.apps", "Deployment selectors fall back to pod labels", (p) => apps.listDeploymentForAllNamespaces(p)),
     list("statefulsets.apps", "StatefulSet selectors fall back to pod labels", (p) => apps.listStatefulSetForAllNamespaces(p)),
@@ -170,13 +231,19 @@ export async function loadInventory(kc: KubeConfig, server: string): Promise<Inv
     });
   }
 
-  const eps = new Map((endpoints ?? []).map((e) => [key(e.metadata), e]));
+  const eps =
+    slices !== null
+      ? endpointsFromSlices(slices)
+      : endpointsFromEndpoints(
+          (await list("endpoints", "Services without selectors and the API server cannot be resolved", (p) =>
+            core.listEndpointsForAllNamespaces(p),
+          )) ?? [],
+        );
   const invServices: InventoryService[] = [];
   for (const s of services ?? []) {
     const ips = (s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])).filter((ip) => ip && ip !== "None");
     if (ips.length === 0) continue; // headless and ExternalName Services have no ClusterIP to resolve
     const ep = eps.get(key(s.metadata));
-    const subsets = ep?.subsets ?? [];
     invServices.push({
       name: s.metadata?.name ?? "",
       namespace: s.metadata?.namespace ?? "",
@@ -188,18 +255,7 @@ export async function loadInventory(kc: KubeConfig, server: string): Promise<Inv
         targetPort: (p.targetPort as number | string | undefined) ?? p.port,
         protocol: proto(p.protocol),
       })),
-      ...(subsets.length > 0
-        ? {
-            endpoints: {
-              ips: [...new Set(subsets.flatMap((ss) => (ss.addresses ?? []).map((a) => a.ip)))].sort(),
-              ports: [...new Map(subsets.flatMap((ss) => ss.ports ?? []).map((p) => [`${p.name}/${p.port}`, p])).values()].map((p) => ({
-                ...(p.name ? { name: p.name } : {}),
-                port: p.port,
-                protocol: proto(p.protocol),
-              })),
-            },
-          }
-        : {}),
+      ...(ep && ep.ips.length > 0 ? { endpoints: ep } : {}),
     });
   }
 
