@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { InventoryPod } from "../../src/model/types.ts";
+import { PolicyEvaluator } from "../../src/verify/evaluate.ts";
 import { gen } from "../support/generate.ts";
 import { allowed, type Endpoint, type NetworkPolicyObject } from "../support/np-eval.ts";
 import { arbWorld, type Built, build } from "../support/world.ts";
@@ -11,6 +12,7 @@ const ep = (p: InventoryPod): Endpoint => ({
   pod: { namespace: p.namespace, labels: p.labels, ports: p.containerPorts },
   ip: p.ips[0] as string,
 });
+const vep = (p: InventoryPod) => ({ ip: p.ips[0] as string, pod: { namespace: p.namespace, labels: p.labels, ports: p.containerPorts } });
 const nsLabels = (ns: string) => ({ "kubernetes.io/metadata.name": ns });
 
 function policiesOf(b: Built, defaultDeny: boolean): NetworkPolicyObject[] {
@@ -23,8 +25,12 @@ describe("generated policies against an independent evaluator", () => {
       fc.property(arbWorld, (w) => {
         const b = build(w);
         const pols = policiesOf(b, false);
-        for (const f of b.observed)
+        const product = new PolicyEvaluator(pols, nsLabels);
+        for (const f of b.observed) {
           expect(allowed(pols, nsLabels, ep(f.fromPod), ep(f.toPod), f.port, f.proto), JSON.stringify(f)).toBe(true);
+          // The product's own evaluator (src/verify) agrees with the test's.
+          expect(product.check(vep(f.fromPod), vep(f.toPod), f.port, f.proto).allowed).toBe(true);
+        }
         for (const e of b.external) expect(allowed(pols, nsLabels, ep(e.fromPod), { ip: e.ip }, 443, "TCP")).toBe(true);
       }),
       { numRuns: 150 },
@@ -36,6 +42,7 @@ describe("generated policies against an independent evaluator", () => {
       fc.property(arbWorld, (w) => {
         const b = build(w);
         const pols = policiesOf(b, true);
+        const product = new PolicyEvaluator(pols, nsLabels);
         const seen = new Set(b.observed.map((f) => `${f.from}>${f.to}:${f.port}/${f.proto}`));
         const ports = [...new Set([...w.workloads.map((x) => x.port), 1234])];
         for (let a = 0; a < b.pods.length; a++) {
@@ -47,6 +54,7 @@ describe("generated policies against an independent evaluator", () => {
                   for (const dst of b.pods[d] ?? []) {
                     if (src === dst) continue;
                     expect(allowed(pols, nsLabels, ep(src), ep(dst), port, proto), `w${a} -> w${d} ${port}/${proto}`).toBe(false);
+                    expect(product.check(vep(src), vep(dst), port, proto).allowed).toBe(false);
                   }
                 }
               }
