@@ -197,6 +197,30 @@ describe("--apply", () => {
   });
 });
 
+/** The CLI in a child process applying the scenario, so that a test can signal it. */
+function spawnApply(kc: string, s: { file: string }, ns: string, out: string): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      path.join(ROOT, "src/cli/main.ts"),
+      "gen",
+      "netpol",
+      "--all",
+      "-n",
+      ns,
+      "--from-snapshot",
+      s.file,
+      "--kubeconfig",
+      kc,
+      "--output-dir",
+      out,
+      "--allow-dns=false",
+      "--apply",
+    ],
+    { stdio: "ignore", env: { PATH: process.env.PATH ?? "", HOME: tmpdir() } },
+  );
+}
+
 /** A plain-HTTP proxy in front of the API server; `intercept` may answer a request itself. */
 async function proxied(dir: string, intercept: (req: IncomingMessage, res: import("node:http").ServerResponse) => boolean) {
   const server = inject("server");
@@ -295,26 +319,7 @@ describe("Ctrl-C during apply", () => {
     const out = path.join(s.dir, "out");
     try {
       const code = await new Promise<number | null>((resolve) => {
-        child = spawn(
-          process.execPath,
-          [
-            path.join(ROOT, "src/cli/main.ts"),
-            "gen",
-            "netpol",
-            "--all",
-            "-n",
-            ns,
-            "--from-snapshot",
-            s.file,
-            "--kubeconfig",
-            p.kc,
-            "--output-dir",
-            out,
-            "--allow-dns=false",
-            "--apply",
-          ],
-          { stdio: "ignore", env: { PATH: process.env.PATH ?? "", HOME: tmpdir() } },
-        );
+        child = spawnApply(p.kc, s, ns, out);
         child.on("exit", (c) => resolve(c));
       });
       expect(code).toBe(130);
@@ -347,26 +352,7 @@ describe("an apply killed half-way", () => {
     const kc = p.kc;
     const out = path.join(s.dir, "out");
     const code = await new Promise<number | null>((resolve) => {
-      child = spawn(
-        process.execPath,
-        [
-          path.join(ROOT, "src/cli/main.ts"),
-          "gen",
-          "netpol",
-          "--all",
-          "-n",
-          ns,
-          "--from-snapshot",
-          s.file,
-          "--kubeconfig",
-          kc,
-          "--output-dir",
-          out,
-          "--allow-dns=false",
-          "--apply",
-        ],
-        { stdio: "ignore", env: { PATH: process.env.PATH ?? "", HOME: tmpdir() } },
-      );
+      child = spawnApply(kc, s, ns, out);
       child.on("exit", (c, sig) => resolve(sig ? null : c));
     });
     p.close();

@@ -373,24 +373,7 @@ describe("faults and secrets", () => {
           ],
           { env: env() },
         ),
-        await runCli(
-          [
-            "gen",
-            "netpol",
-            "--all",
-            "-n",
-            app,
-            "--kubeconfig",
-            kubeconfig,
-            "--broker-namespace",
-            kg,
-            "--output-dir",
-            "",
-            "--broker-token",
-            "wrong-token-123",
-          ],
-          { env: env() },
-        ),
+        await gen("--all", "-n", app, "--broker-token", "wrong-token-123"),
       ];
       const written = await Promise.all(
         (await readdir(dir, { recursive: true })).map((f) => readFile(path.join(dir, f), "utf8").catch(() => "")),
