@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage } from "node:http";
@@ -9,10 +9,9 @@ import { NetworkingV1Api, type V1NetworkPolicy } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
 import { Cluster, svcPort, tcp } from "../support/builders.ts";
-import { runCli } from "../support/io.ts";
+import { runCli, spawnCli } from "../support/io.ts";
 import { kubeConfig, Seeder, uniqueNs } from "./seed.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 let seed: Seeder;
 let net: NetworkingV1Api;
 let kubeconfig: string;
@@ -199,26 +198,21 @@ describe("--apply", () => {
 
 /** The CLI in a child process applying the scenario, so that a test can signal it. */
 function spawnApply(kc: string, s: { file: string }, ns: string, out: string): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      path.join(ROOT, "src/cli/main.ts"),
-      "gen",
-      "netpol",
-      "--all",
-      "-n",
-      ns,
-      "--from-snapshot",
-      s.file,
-      "--kubeconfig",
-      kc,
-      "--output-dir",
-      out,
-      "--allow-dns=false",
-      "--apply",
-    ],
-    { stdio: "ignore", env: { PATH: process.env.PATH ?? "", HOME: tmpdir() } },
-  );
+  return spawnCli([
+    "gen",
+    "netpol",
+    "--all",
+    "-n",
+    ns,
+    "--from-snapshot",
+    s.file,
+    "--kubeconfig",
+    kc,
+    "--output-dir",
+    out,
+    "--allow-dns=false",
+    "--apply",
+  ]);
 }
 
 /** A plain-HTTP proxy in front of the API server; `intercept` may answer a request itself. */
@@ -300,32 +294,40 @@ describe("the API server failing during apply", () => {
   });
 });
 
+/**
+ * Applies the scenario in a child process that the proxy signals at its second real (non-dry-run)
+ * apply; that request never reaches the server. `code` is null when the child died of the signal.
+ */
+async function interruptedApply(prefix: string, signal: NodeJS.Signals) {
+  const ns = uniqueNs(prefix);
+  await seed.namespace(ns);
+  const s = await scenario(ns);
+  let child: ChildProcess | undefined;
+  let applies = 0;
+  const p = await proxied(s.dir, (req, res) => {
+    if (isRealApply(req) && ++applies === 2) {
+      child?.kill(signal);
+      res.destroy();
+      return true;
+    }
+    return false;
+  });
+  const out = path.join(s.dir, "out");
+  try {
+    const code = await new Promise<number | null>((resolve) => {
+      child = spawnApply(p.kc, s, ns, out);
+      child.on("exit", (c, sig) => resolve(sig ? null : c));
+    });
+    return { ns, out, code, applies };
+  } finally {
+    p.close();
+  }
+}
+
 describe("Ctrl-C during apply", () => {
   it("exits 130 with every object absent or whole and the rollback file written", async () => {
-    const ns = uniqueNs("sigint");
-    await seed.namespace(ns);
-    const s = await scenario(ns);
-    let child: ChildProcess | undefined;
-    let applies = 0;
-    // The second real apply is held at the proxy until the CLI has been interrupted.
-    const p = await proxied(s.dir, (req, res) => {
-      if (isRealApply(req) && ++applies === 2) {
-        child?.kill("SIGINT");
-        res.destroy();
-        return true;
-      }
-      return false;
-    });
-    const out = path.join(s.dir, "out");
-    try {
-      const code = await new Promise<number | null>((resolve) => {
-        child = spawnApply(p.kc, s, ns, out);
-        child.on("exit", (c) => resolve(c));
-      });
-      expect(code).toBe(130);
-    } finally {
-      p.close();
-    }
+    const { ns, out, code } = await interruptedApply("sigint", "SIGINT");
+    expect(code).toBe(130);
     expect(await names(ns)).toEqual(["api-guardian"]);
     const files = await readdir(out);
     expect(files.filter((f) => f.endsWith(".tmp"))).toEqual([]);
@@ -335,27 +337,7 @@ describe("Ctrl-C during apply", () => {
 
 describe("an apply killed half-way", () => {
   it("leaves every object either absent or whole, and the rollback file undoes it", async () => {
-    const ns = uniqueNs("kill");
-    await seed.namespace(ns);
-    const s = await scenario(ns);
-    // The proxy kills the CLI at its second real (non-dry-run) apply.
-    let child: ChildProcess | undefined;
-    let applies = 0;
-    const p = await proxied(s.dir, (req, res) => {
-      if (isRealApply(req) && ++applies === 2) {
-        child?.kill("SIGKILL");
-        res.destroy();
-        return true;
-      }
-      return false;
-    });
-    const kc = p.kc;
-    const out = path.join(s.dir, "out");
-    const code = await new Promise<number | null>((resolve) => {
-      child = spawnApply(kc, s, ns, out);
-      child.on("exit", (c, sig) => resolve(sig ? null : c));
-    });
-    p.close();
+    const { ns, out, code, applies } = await interruptedApply("kill", "SIGKILL");
     expect(code).toBeNull(); // killed
     expect(applies).toBe(2);
 

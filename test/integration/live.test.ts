@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,10 +8,9 @@ import type { PodDetailWire, PodTrafficWire } from "../../src/broker/schema.ts";
 import { naive, T0 } from "../support/builders.ts";
 import { type FakeBroker, startFakeBroker } from "../support/fake-broker.ts";
 import { type FakeKubelet, startFakeKubelet } from "../support/fake-kubelet.ts";
-import { runCli } from "../support/io.ts";
+import { runCli, spawnCli } from "../support/io.ts";
 import { kubeConfig, Seeder, uniqueNs } from "./seed.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const app = uniqueNs("live");
 const kg = uniqueNs("kg");
 let seed: Seeder;
@@ -108,8 +106,19 @@ afterAll(async () => {
   await broker?.close();
 });
 
-const gen = (...args: string[]) =>
-  runCli(["gen", "netpol", ...args, "--kubeconfig", kubeconfig, "--broker-namespace", kg, "--output-dir", ""], { env: env() });
+/** `gen netpol` against the cluster and its broker; YAML to stdout unless `out` names a directory. */
+const genArgs = (args: string[], { out = "", brokerNs = kg } = {}) => [
+  "gen",
+  "netpol",
+  ...args,
+  "--kubeconfig",
+  kubeconfig,
+  "--broker-namespace",
+  brokerNs,
+  "--output-dir",
+  out,
+];
+const gen = (...args: string[]) => runCli(genArgs(args), { env: env() });
 const policies = (yaml: string) => parseAllDocuments(yaml).map((d) => d.toJS());
 
 describe("gen against a live cluster and its broker", () => {
@@ -233,12 +242,7 @@ describe("diff against the live cluster", () => {
       expect(before.stderr).toContain("3 to create, 0 to change, 0 unchanged");
 
       const out = await mkdtemp(path.join(tmpdir(), "guardian-diff-"));
-      const applied = await runCli(
-        ["gen", "netpol", "--all", "-n", app, "--kubeconfig", kubeconfig, "--broker-namespace", kg, "--output-dir", out, "--apply"],
-        {
-          env: env(),
-        },
-      );
+      const applied = await runCli(genArgs(["--all", "-n", app, "--apply"], { out }), { env: env() });
       expect(applied.code).toBe(0);
       const same = await diff("--exit-code");
       expect(same.code).toBe(0);
@@ -297,28 +301,7 @@ describe("faults and secrets", () => {
     broker.fault("/pod/traffic/", { delayMs: 60_000 });
     const seen = broker.log.length;
     try {
-      const child = spawn(
-        process.execPath,
-        [
-          path.join(ROOT, "src/cli/main.ts"),
-          "gen",
-          "netpol",
-          "--all",
-          "-n",
-          app,
-          "--kubeconfig",
-          kubeconfig,
-          "--broker-namespace",
-          kg,
-          "--output-dir",
-          dir,
-          "--yes",
-        ],
-        {
-          stdio: "ignore",
-          env: { PATH: process.env.PATH ?? "", HOME: tmpdir() },
-        },
-      );
+      const child = spawnCli([...genArgs(["--all", "-n", app], { out: dir }), "--yes"]);
       const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
       // Interrupt once the run is waiting on the broker (an event, not a guess at timing).
       while (!broker.log.slice(seen).some((l) => l.startsWith("GET /pod/traffic/"))) await new Promise((r) => setTimeout(r, 20));
@@ -339,23 +322,7 @@ describe("faults and secrets", () => {
       const runs = [
         await gen("--all", "-n", app, "--broker-token", token, "-v", "--report", path.join(dir, "r.md")),
         await runCli(
-          [
-            "gen",
-            "netpol",
-            "--all",
-            "-n",
-            app,
-            "--kubeconfig",
-            kubeconfig,
-            "--broker-namespace",
-            kg,
-            "--output-dir",
-            path.join(dir, "out"),
-            "--broker-token",
-            token,
-            "--report",
-            path.join(dir, "r.json"),
-          ],
+          genArgs(["--all", "-n", app, "--broker-token", token, "--report", path.join(dir, "r.json")], { out: path.join(dir, "out") }),
           { env: env() },
         ),
         await runCli(
@@ -406,10 +373,7 @@ describe("errors, one line each", () => {
   it("broker Service not found: lists what was tried", async () => {
     const empty = uniqueNs("nobroker");
     await seed.namespace(empty);
-    const r = await runCli(
-      ["gen", "netpol", "--all", "-n", app, "--kubeconfig", kubeconfig, "--broker-namespace", empty, "--output-dir", ""],
-      { env: env() },
-    );
+    const r = await runCli(genArgs(["--all", "-n", app], { brokerNs: empty }), { env: env() });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       `error: kguardian broker Service not found in namespace "${empty}" (tried label app.kubernetes.io/name=kguardian-broker, names kguardian-broker, broker); install kguardian, or pass --broker-namespace / --broker-service, or --broker-url`,
@@ -424,10 +388,7 @@ describe("errors, one line each", () => {
       namespace: ns,
       body: { metadata: { name: "kguardian-broker", labels }, spec: { selector: labels, ports: [{ port: 9090 }] } },
     });
-    const r = await runCli(
-      ["gen", "netpol", "--all", "-n", app, "--kubeconfig", kubeconfig, "--broker-namespace", ns, "--output-dir", ""],
-      { env: env() },
-    );
+    const r = await runCli(genArgs(["--all", "-n", app], { brokerNs: ns }), { env: env() });
     expect(r.stderr).toMatch(
       /^error: no Ready broker pod behind Service .*\/kguardian-broker \(0 pod\(s\) match app.kubernetes.io\/name=kguardian-broker\)/m,
     );

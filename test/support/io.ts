@@ -1,3 +1,6 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { PassThrough } from "node:stream";
 import { run } from "../../src/cli/app.ts";
 import type { Io } from "../../src/cli/io.ts";
@@ -25,4 +28,12 @@ export async function runCli(argv: string[], opts: { env?: Record<string, string
   const io: Io = { stdout: out, stderr: err, env: opts.env ?? {}, stdinIsTTY: opts.tty === true, cwd: opts.cwd ?? process.cwd() };
   const code = await run(argv, io);
   return { code, stdout, stderr };
+}
+
+/** The CLI from source in a child process, so that a test can signal it; its output is discarded. */
+export function spawnCli(argv: string[]): ChildProcess {
+  return spawn(process.execPath, [path.resolve(import.meta.dirname, "../../src/cli/main.ts"), ...argv], {
+    stdio: "ignore",
+    env: { PATH: process.env.PATH ?? "", HOME: tmpdir() },
+  });
 }
