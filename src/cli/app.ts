@@ -1,5 +1,5 @@
 // The yargs command tree. Flags and their parsing only: handlers hand typed options to the run steps.
-import yargs, { type Argv } from "yargs";
+import yargs, { type Argv, type Options } from "yargs";
 import { CliError, EXIT, UsageError } from "./errors.ts";
 import type { Io } from "./io.ts";
 import { BUILD_DATE, COMMIT, VERSION } from "./version.ts";
@@ -56,6 +56,19 @@ export interface GenFlags {
 
 const GEN_HELP = "kubectl guardian gen networkpolicy";
 
+/** How gen, diff, snapshot and verify reach the cluster and its broker. */
+const CONNECTION_OPTIONS = {
+  context: { type: "string", describe: "Kubeconfig context to use" },
+  kubeconfig: { type: "string", describe: "Path to the kubeconfig file" },
+  "broker-url": { type: "string", describe: "kguardian broker URL; skips the port-forward (env GUARDIAN_BROKER_URL)" },
+  "broker-token": { type: "string", describe: "Bearer token for an auth-enabled broker (env BROKER_AUTH_TOKEN)" },
+  "broker-namespace": { type: "string", describe: "Namespace of the broker Service (env KUBE_GUARDIAN_NAMESPACE, default kguardian)" },
+  "broker-service": { type: "string", describe: "Name of the broker Service (default: found by label)" },
+  concurrency: { type: "number", default: 8, describe: "Broker requests in flight at once" },
+  "request-timeout": { type: "string", default: "30s", describe: "Timeout of each broker request" },
+  verbose: { alias: "v", type: "boolean", default: false, describe: "Log each request (never credentials)" },
+} as const satisfies Record<string, Options>;
+
 /** kubectl's help layout: a comment line, then the command on a line of its own (never wrapped). */
 function examplesText(examples: [string, string][]): string {
   return `Examples:\n${examples.map(([cmd, what]) => `  # ${what}\n  ${cmd}`).join("\n\n")}`;
@@ -85,12 +98,6 @@ function genBuilder(y: Argv): Argv<GenFlags> {
         describe: "true|client: only write files; server: also validate on the API server; false: see --apply",
       },
       apply: { type: "boolean", default: false, describe: "Apply to the cluster after a server-side dry run" },
-      "broker-url": { type: "string", describe: "kguardian broker URL; skips the port-forward (env GUARDIAN_BROKER_URL)" },
-      "broker-token": { type: "string", describe: "Bearer token for an auth-enabled broker (env BROKER_AUTH_TOKEN)" },
-      "broker-namespace": { type: "string", describe: "Namespace of the broker Service (env KUBE_GUARDIAN_NAMESPACE, default kguardian)" },
-      "broker-service": { type: "string", describe: "Name of the broker Service (default: found by label)" },
-      context: { type: "string", describe: "Kubeconfig context to use" },
-      kubeconfig: { type: "string", describe: "Path to the kubeconfig file" },
       "non-interactive": { type: "boolean", default: false, describe: "Never prompt (automatic without a TTY or when CI is set)" },
       yes: { alias: "y", type: "boolean", default: false, describe: "Do not open the review; the decisions file and --undecided decide" },
       review: { type: "boolean", default: false, describe: "Open the rule-by-rule review (needs a terminal)" },
@@ -111,9 +118,7 @@ function genBuilder(y: Argv): Argv<GenFlags> {
       force: { type: "boolean", default: false, describe: "Overwrite files, or change live objects, that kubectl-guardian did not write" },
       "force-conflicts": { type: "boolean", default: false, describe: "With --apply: take over fields another field manager owns" },
       color: { type: "string", default: "auto", choices: ["auto", "always", "never"], describe: "Colour on stderr" },
-      concurrency: { type: "number", default: 8, describe: "Broker requests in flight at once" },
-      "request-timeout": { type: "string", default: "30s", describe: "Timeout of each broker request" },
-      verbose: { alias: "v", type: "boolean", default: false, describe: "Log each request (never credentials)" },
+      ...CONNECTION_OPTIONS,
     })
     .epilog(examplesText(GEN_EXAMPLES)) as unknown as Argv<GenFlags>;
 }
@@ -173,18 +178,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
             output: { alias: "o", type: "string", demandOption: true, describe: "File to write (JSON)" },
             namespace: { alias: "n", type: "string", describe: "Only this namespace's traffic (default: all)" },
             "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every namespace (the default)" },
-            context: { type: "string", describe: "Kubeconfig context to use" },
-            kubeconfig: { type: "string", describe: "Path to the kubeconfig file" },
-            "broker-url": { type: "string", describe: "kguardian broker URL; skips the port-forward (env GUARDIAN_BROKER_URL)" },
-            "broker-token": { type: "string", describe: "Bearer token for an auth-enabled broker (env BROKER_AUTH_TOKEN)" },
-            "broker-namespace": {
-              type: "string",
-              describe: "Namespace of the broker Service (env KUBE_GUARDIAN_NAMESPACE, default kguardian)",
-            },
-            "broker-service": { type: "string", describe: "Name of the broker Service (default: found by label)" },
-            concurrency: { type: "number", default: 8, describe: "Broker requests in flight at once" },
-            "request-timeout": { type: "string", default: "30s", describe: "Timeout of each broker request" },
-            verbose: { alias: "v", type: "boolean", default: false, describe: "Log each request (never credentials)" },
+            ...CONNECTION_OPTIONS,
           })
           .epilog(
             examplesText([
@@ -233,18 +227,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
             "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every flow" },
             demo: { type: "boolean", default: false, describe: "Use the traffic data bundled in the binary" },
             "from-snapshot": { type: "string", describe: "Use a snapshot file instead of the cluster" },
-            context: { type: "string", describe: "Kubeconfig context to use" },
-            kubeconfig: { type: "string", describe: "Path to the kubeconfig file" },
-            "broker-url": { type: "string", describe: "kguardian broker URL (env GUARDIAN_BROKER_URL)" },
-            "broker-token": { type: "string", describe: "Bearer token (env BROKER_AUTH_TOKEN)" },
-            "broker-namespace": { type: "string", describe: "Namespace of the broker Service" },
-            "broker-service": { type: "string", describe: "Name of the broker Service" },
             since: { type: "string", describe: "Only traffic newer than this (e.g. 30m, 2h, 7d)" },
             report: { type: "string", describe: "Write a report: .json, or .md for a pull-request comment" },
             output: { alias: "o", type: "string", choices: ["text", "json"], default: "text", describe: "Output format" },
-            concurrency: { type: "number", default: 8, describe: "Broker requests in flight at once" },
-            "request-timeout": { type: "string", default: "30s", describe: "Timeout of each broker request" },
-            verbose: { alias: "v", type: "boolean", default: false, describe: "Log each request (never credentials)" },
+            ...CONNECTION_OPTIONS,
           })
           .epilog(
             examplesText([
