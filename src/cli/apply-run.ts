@@ -14,7 +14,7 @@ import {
   readLive,
   rollbackDoc,
 } from "../cluster/apply.ts";
-import { KubeconfigError, loadKubeconfig } from "../cluster/kubeconfig.ts";
+import type { KubeTarget } from "../cluster/kubeconfig.ts";
 import { writeAtomic } from "../output/files.ts";
 import { CliError, EXIT } from "./errors.ts";
 import type { Io } from "./io.ts";
@@ -26,7 +26,8 @@ export interface ApplyRun {
   forceConflicts: boolean;
   /** Where the rollback file goes. */
   dir: string;
-  kubeconfig?: string;
+  target: KubeTarget;
+  /** --context as the user gave it, repeated in the undo hint. */
   context?: string;
   now: Date;
 }
@@ -47,17 +48,7 @@ function fail(message: string, details: string[], hint?: string): never {
 }
 
 export async function runApply(r: ApplyRun, io: Io): Promise<number> {
-  let target: ReturnType<typeof loadKubeconfig>;
-  try {
-    target = loadKubeconfig({
-      ...(r.kubeconfig ? { kubeconfig: r.kubeconfig } : {}),
-      ...(r.context ? { context: r.context } : {}),
-      env: io.env,
-    });
-  } catch (e) {
-    if (e instanceof KubeconfigError) throw new CliError(e.message);
-    throw e;
-  }
+  const { target } = r;
   const kc = target.kc;
   const what = r.apply ? "apply" : "server-side dry run";
   try {

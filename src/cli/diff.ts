@@ -1,4 +1,5 @@
 // `diff`: the semantic difference between what gen would produce and what is live.
+import type { KubeTarget } from "../cluster/kubeconfig.ts";
 import type { Inventory } from "../model/types.ts";
 import type { GenerateResult } from "../policy/pipeline.ts";
 import type { RenderedObject } from "../policy/render.ts";
@@ -24,17 +25,16 @@ const colour = (on: boolean, patch: string) =>
 
 export async function runDiff(
   o: GenOptions,
+  kube: KubeTarget | undefined,
   gen: GenerateResult,
   objects: RenderedObject[],
   inventory: Inventory,
   io: Io,
   color: boolean,
 ): Promise<number> {
-  if (o.source.kind !== "cluster") throw new CliError("diff compares with the live cluster: run it without --demo or --from-snapshot");
-  const { loadKubeconfig } = await import("../cluster/kubeconfig.ts");
+  if (!kube) throw new CliError("diff compares with the live cluster: run it without --demo or --from-snapshot");
   const { listLivePolicies } = await import("../cluster/policies.ts");
-  const target = loadKubeconfig({ ...o.kube, env: io.env });
-  const live = await listLivePolicies(target.kc);
+  const live = await listLivePolicies(kube.kc);
   const d = diffPolicies(
     gen.index,
     inventory,

@@ -11,7 +11,7 @@ import { describePeer } from "../policy/rules.ts";
 import { CliError, EXIT } from "./errors.ts";
 import type { GenOptions } from "./gen.ts";
 import { colorEnabled, type Io } from "./io.ts";
-import { type Loaded, loadCluster, loadDemo, loadSnapshotFile } from "./sources.ts";
+import { kubeTarget, type Loaded, loadCluster, loadDemo, loadSnapshotFile } from "./sources.ts";
 import { GENERATOR } from "./version.ts";
 
 const NO_TRAFFIC_HINT =
@@ -144,7 +144,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
 
     if (o.diff) {
       const { runDiff } = await import("./diff.ts");
-      return runDiff(o, gen, objects, snap.inventory, io, paint === ansi);
+      return runDiff(o, src.kube, gen, objects, snap.inventory, io, paint === ansi);
     }
 
     let write: Awaited<ReturnType<typeof writeFiles>> | undefined;
@@ -184,7 +184,9 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
           force: o.force,
           forceConflicts: o.forceConflicts,
           dir: o.outputDir || io.cwd,
-          ...o.kube,
+          // The target the traffic was read through, or (for the demo and snapshots) the kubeconfig's.
+          target: src.kube ?? (await kubeTarget(o.kube, io)),
+          context: o.kube.context,
           now: new Date(),
         },
         io,

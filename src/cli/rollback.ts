@@ -2,9 +2,9 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { ApplyError, ROLLBACK_API, ROLLBACK_KIND, type RollbackDoc, rollback } from "../cluster/apply.ts";
-import { KubeconfigError, loadKubeconfig } from "../cluster/kubeconfig.ts";
 import { CliError } from "./errors.ts";
 import type { Io } from "./io.ts";
+import { kubeTarget } from "./sources.ts";
 
 export async function runRollback(f: { file: string; kubeconfig?: string; context?: string }, io: Io): Promise<number> {
   let doc: RollbackDoc;
@@ -16,17 +16,10 @@ export async function runRollback(f: { file: string; kubeconfig?: string; contex
   if (doc?.apiVersion !== ROLLBACK_API || doc.kind !== ROLLBACK_KIND || !Array.isArray(doc.items)) {
     throw new CliError(`${f.file} is not a kubectl-guardian rollback file (${ROLLBACK_API} ${ROLLBACK_KIND})`);
   }
-  let target: ReturnType<typeof loadKubeconfig>;
-  try {
-    target = loadKubeconfig({
-      ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}),
-      context: f.context ?? doc.metadata.context,
-      env: io.env,
-    });
-  } catch (e) {
-    if (e instanceof KubeconfigError) throw new CliError(e.message);
-    throw e;
-  }
+  const target = await kubeTarget(
+    { ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), context: f.context ?? doc.metadata.context },
+    io,
+  );
   try {
     for (const line of await rollback(target.kc, doc)) io.stderr.write(`${line}\n`);
   } catch (e) {

@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import type { FetchResult } from "../broker/fetch.ts";
 import { type LoadedSnapshot, parseSnapshot, SnapshotError } from "../broker/snapshot.ts";
+import type { KubeTarget } from "../cluster/kubeconfig.ts";
 import type { Inventory, Warning } from "../model/types.ts";
 import type { Scope } from "../policy/pipeline.ts";
 import { CliError, EXIT } from "./errors.ts";
@@ -32,7 +33,20 @@ export interface Loaded {
   /** Raw records for `snapshot`. */
   wire?: FetchResult["wire"];
   stats?: { brokerRequests: number; apiRequests: number };
+  /** The kubeconfig target the data was read through; absent for the demo and snapshots. */
+  kube?: KubeTarget;
   close(): Promise<void>;
+}
+
+/** The kubeconfig's target for --kubeconfig and --context, its faults as one-line CLI errors. */
+export async function kubeTarget(f: { kubeconfig?: string; context?: string }, io: Io): Promise<KubeTarget> {
+  const { loadKubeconfig, KubeconfigError } = await import("../cluster/kubeconfig.ts");
+  try {
+    return loadKubeconfig({ ...f, env: io.env });
+  } catch (e) {
+    if (e instanceof KubeconfigError) throw new CliError(e.message);
+    throw e;
+  }
 }
 
 /** The flags every cluster-reading command shares, with their environment fallbacks. */
@@ -92,28 +106,21 @@ function fromSnapshot(snapshot: LoadedSnapshot): Loaded {
 }
 
 /** Kubeconfig → inventory and broker (port-forwarded unless --broker-url) → the pods the scope needs. */
-export async function loadCluster(f: ClusterFlags, scopeFor: (ns: string) => Scope, io: Io, now: number): Promise<Loaded> {
-  const [{ loadKubeconfig, KubeconfigError }, { loadInventory, ApiUnreachableError }, pf, broker, { fetchBrokerData }, { planFetch }] =
-    await Promise.all([
-      import("../cluster/kubeconfig.ts"),
-      import("../cluster/inventory.ts"),
-      import("../cluster/port-forward.ts"),
-      import("../broker/client.ts"),
-      import("../broker/fetch.ts"),
-      import("../policy/plan.ts"),
-    ]);
+export async function loadCluster(
+  f: ClusterFlags,
+  scopeFor: (ns: string) => Scope,
+  io: Io,
+  now: number,
+): Promise<Loaded & { kube: KubeTarget }> {
+  const [target, { loadInventory, ApiUnreachableError }, pf, broker, { fetchBrokerData }, { planFetch }] = await Promise.all([
+    kubeTarget({ ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) }, io),
+    import("../cluster/inventory.ts"),
+    import("../cluster/port-forward.ts"),
+    import("../broker/client.ts"),
+    import("../broker/fetch.ts"),
+    import("../policy/plan.ts"),
+  ]);
   const log = f.verbose ? (line: string) => io.stderr.write(`${line}\n`) : undefined;
-  let target: ReturnType<typeof loadKubeconfig>;
-  try {
-    target = loadKubeconfig({
-      ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}),
-      ...(f.context ? { context: f.context } : {}),
-      env: io.env,
-    });
-  } catch (e) {
-    if (e instanceof KubeconfigError) throw new CliError(e.message);
-    throw e;
-  }
   log?.(`context ${target.context}, API server ${target.server}`);
   const scope = scopeFor(f.namespace ?? target.namespace);
 
@@ -183,6 +190,7 @@ export async function loadCluster(f: ClusterFlags, scopeFor: (ns: string) => Sco
       failures: fetched.failures,
       wire: fetched.wire,
       stats: { brokerRequests: fetched.requests, apiRequests: inv.requests },
+      kube: target,
       close,
     };
   } catch (e) {

@@ -88,20 +88,15 @@ export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
   if (f.demo) src = await loadDemo();
   else if (f.fromSnapshot) src = await loadSnapshotFile(f.fromSnapshot);
   else {
-    src = await loadCluster(
+    const cluster = await loadCluster(
       clusterFlags(f, io, timeout),
       (ns) => (f.allNamespaces || !f.namespace ? { kind: "all" } : { kind: "namespace", namespace: ns }),
       io,
       Date.now(),
     );
-    const { loadKubeconfig } = await import("../cluster/kubeconfig.ts");
+    src = cluster;
     const { listLivePolicies } = await import("../cluster/policies.ts");
-    const target = loadKubeconfig({
-      ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}),
-      ...(f.context ? { context: f.context } : {}),
-      env: io.env,
-    });
-    const l = await listLivePolicies(target.kc);
+    const l = await listLivePolicies(cluster.kube.kc);
     live = l.policies as AnyPolicy[];
     for (const m of l.missing) notes.push(`could not list live ${m}; verified without them`);
   }
