@@ -1,7 +1,7 @@
 // cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy from the same rule model. Pure.
 import type { Labels, Peer, Rule, WorkloadPolicy } from "../model/types.ts";
-import { ANNOTATION_PREFIX, MANAGED_BY, policyFileName, shorten } from "./naming.ts";
-import { headerFor, metadataFor } from "./networkpolicy.ts";
+import { policyFileName, shorten } from "./naming.ts";
+import { defaultDenyObject, headerFor, metadataFor } from "./networkpolicy.ts";
 import { evidenceComment, type RenderContext, type RenderedObject, sortedLabels, type YamlPath } from "./render.ts";
 
 export const NS_LABEL = "k8s:io.kubernetes.pod.namespace";
@@ -105,21 +105,10 @@ export function renderCilium(p: WorkloadPolicy, ctx: RenderContext, clusterwide:
 
 /** --default-deny for Cilium: every endpoint of the namespace denies what no policy allows. */
 export function renderCiliumDefaultDeny(namespace: string, ctx: RenderContext): RenderedObject {
-  return {
-    fileName: policyFileName(namespace, "default-deny", "ciliumnetworkpolicy"),
-    object: {
-      apiVersion: "cilium.io/v2",
-      kind: "CiliumNetworkPolicy",
-      metadata: {
-        name: "default-deny",
-        namespace,
-        labels: { ...MANAGED_BY },
-        annotations: { [`${ANNOTATION_PREFIX}/generator`]: ctx.generator },
-      },
-      spec: { endpointSelector: {}, enableDefaultDeny: { ingress: true, egress: true }, ingress: [{}], egress: [{}] },
-    },
-    header: ` Default deny for namespace ${namespace} (--default-deny): only the allowlist policies beside it let traffic through.`,
-    comments: [],
-    ruleIds: [],
-  };
+  return defaultDenyObject(namespace, ctx, "cilium.io/v2", "CiliumNetworkPolicy", {
+    endpointSelector: {},
+    enableDefaultDeny: { ingress: true, egress: true },
+    ingress: [{}],
+    egress: [{}],
+  });
 }

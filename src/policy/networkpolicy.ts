@@ -91,18 +91,32 @@ export function renderNetworkPolicy(p: WorkloadPolicy, ctx: RenderContext): Rend
 
 /** The per-namespace default-deny the user asked for with --default-deny (empty selector by choice). */
 export function renderDefaultDeny(namespace: string, ctx: RenderContext): RenderedObject {
+  return defaultDenyObject(namespace, ctx, "networking.k8s.io/v1", "NetworkPolicy", {
+    podSelector: {},
+    policyTypes: ["Ingress", "Egress"],
+  });
+}
+
+/** A default-deny of either kind: everything but the API group and the spec is the same. */
+export function defaultDenyObject(
+  namespace: string,
+  ctx: RenderContext,
+  apiVersion: string,
+  kind: "NetworkPolicy" | "CiliumNetworkPolicy",
+  spec: Record<string, unknown>,
+): RenderedObject {
   return {
-    fileName: policyFileName(namespace, "default-deny", "networkpolicy"),
+    fileName: policyFileName(namespace, "default-deny", kind === "NetworkPolicy" ? "networkpolicy" : "ciliumnetworkpolicy"),
     object: {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
+      apiVersion,
+      kind,
       metadata: {
         name: "default-deny",
         namespace,
         labels: { ...MANAGED_BY },
         annotations: { [`${ANNOTATION_PREFIX}/generator`]: ctx.generator },
       },
-      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+      spec,
     },
     header: ` Default deny for namespace ${namespace} (--default-deny): only the allowlist policies beside it let traffic through.`,
     comments: [],
