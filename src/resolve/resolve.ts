@@ -59,6 +59,19 @@ function parsePort(s: string): number | null {
   return n >= 1 && n <= 65535 ? n : null;
 }
 
+/** `f` remembered per input; `f` must not return undefined, so that one lookup tells a miss. */
+function memo<T>(f: (raw: string) => T): (raw: string) => T {
+  const seen = new Map<string, T>();
+  return (raw) => {
+    let v = seen.get(raw);
+    if (v === undefined) {
+      v = f(raw);
+      seen.set(raw, v);
+    }
+    return v;
+  };
+}
+
 export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: ResolveOptions = {}): Resolved {
   const skipped: Partial<Record<SkipReason, number>> = {};
   const skip = (r: SkipReason) => {
@@ -100,24 +113,8 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
   };
 
   // Memos: a large run sees a few thousand addresses and pods in a million rows.
-  const ips = new Map<string, ParsedIp | null>();
-  const ipOf = (raw: string): ParsedIp | null => {
-    let p = ips.get(raw);
-    if (p === undefined) {
-      p = parseIp(raw);
-      ips.set(raw, p);
-    }
-    return p;
-  };
-  const ports = new Map<string, number | null>();
-  const portOf = (raw: string): number | null => {
-    let p = ports.get(raw);
-    if (p === undefined) {
-      p = parsePort(raw);
-      ports.set(raw, p);
-    }
-    return p;
-  };
+  const ipOf = memo(parseIp);
+  const portOf = memo(parsePort);
   const locals = new Map<string, Map<string, PodIdentity | undefined>>();
   const localPod = (ns: string, name: string): PodIdentity | undefined => {
     const inNs = locals.get(ns) ?? new Map<string, PodIdentity | undefined>();
