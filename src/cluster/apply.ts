@@ -43,6 +43,12 @@ export const refOf = (o: KubernetesObject): ObjectRef => ({
   ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
   name: o.metadata?.name as string,
 });
+/** The object header the API client reads and deletes by. */
+const headerOf = (r: ObjectRef) => ({
+  apiVersion: r.apiVersion,
+  kind: r.kind,
+  metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+});
 export const describeRef = (r: ObjectRef) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`;
 
 export class ApplyError extends Error {
@@ -121,11 +127,7 @@ export async function readLive(kc: KubeConfig, objects: KubernetesObject[]): Pro
     objects.map(async (o) => {
       const ref = refOf(o);
       try {
-        const before = await api.read({
-          apiVersion: ref.apiVersion,
-          kind: ref.kind,
-          metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
-        });
+        const before = await api.read(headerOf(ref));
         return { ref, before };
       } catch (e) {
         if ((e as { code?: number }).code === 404) return { ref, before: null };
@@ -273,11 +275,7 @@ export async function rollback(kc: KubeConfig, doc: RollbackDoc): Promise<string
   for (const item of doc.items) {
     if (item.action === "delete") {
       const r = item.ref;
-      const header = {
-        apiVersion: r.apiVersion,
-        kind: r.kind,
-        metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
-      };
+      const header = headerOf(r);
       try {
         const live = await api.read(header);
         if (live.metadata?.labels?.[MANAGED.key] !== MANAGED.value) {
@@ -295,11 +293,7 @@ export async function rollback(kc: KubeConfig, doc: RollbackDoc): Promise<string
     const obj = item.object;
     const r = refOf(obj);
     try {
-      const live = await api.read({
-        apiVersion: r.apiVersion,
-        kind: r.kind,
-        metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
-      });
+      const live = await api.read(headerOf(r));
       await api.replace(toModel({ ...obj, metadata: { ...obj.metadata, resourceVersion: live.metadata?.resourceVersion } }));
       done.push(`restored ${describeRef(r)}`);
     } catch (e) {
