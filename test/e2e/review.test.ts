@@ -47,13 +47,14 @@ function start(exitFile: string, outputDir = "network-policies") {
     /* none yet */
   }
   // A shell in a fixed-size terminal; the command is typed into it, so the pane outlives the program.
+  // The exit code lands by rename: `>` creates the file empty before echo fills it.
   // No CI variable, so the review opens.
   tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "-e", "TERM=xterm-256color", "-e", "PS1=$ ", "bash --norc --noprofile");
   tmux(
     "send-keys",
     "-t",
     session,
-    `cd ${dir} && env -u CI ${bin} gen netpol --all -n shop --demo --output-dir ${outputDir}; echo $? > ${exitFile}`,
+    `cd ${dir} && env -u CI ${bin} gen netpol --all -n shop --demo --output-dir ${outputDir}; echo $? > ${exitFile}.part && mv ${exitFile}.part ${exitFile}`,
     "Enter",
   );
 }
