@@ -205,8 +205,8 @@ for (const w of webs) for (const a of apis) tcp(w, a, "10.96.12.20", 8080, 9000,
 // api → db (same namespace), and the analytics reporter → db (second namespace, shared database)
 for (const a of apis) tcp(a, "db-0", "10.96.12.30", 5432, 5432, 30);
 tcp("reporter-6b9c8d7f5-p2l4m", "db-0", "10.96.12.30", 5432, 5432, 8);
-// api → an external payments API over HTTPS
-for (const a of apis) for (let i = 0; i < 9; i++) row(a, "EGRESS", "TCP", "93.184.216.34", 443);
+// api → an external payments API over HTTPS, at two addresses of one name (see hostnames below)
+for (const a of apis) for (let i = 0; i < 9; i++) row(a, "EGRESS", "TCP", i % 3 === 0 ? "93.184.216.35" : "93.184.216.34", 443);
 // DNS lookups (UDP: only the client's EGRESS rows exist)
 for (const p of [...webs, ...apis, "reporter-6b9c8d7f5-p2l4m", ingress])
   for (let i = 0; i < 6; i++) row(p, "EGRESS", "UDP", "10.96.0.10", 53);
@@ -324,6 +324,11 @@ const snapshot = {
       ...(s.endpoints ? { endpoints: s.endpoints } : {}),
     })),
   },
+  // The broker records addresses only; names like these come from elsewhere (a DNS log, Hubble) when known.
+  hostnames: [
+    { ip: "93.184.216.34", names: ["payments.example.com"] },
+    { ip: "93.184.216.35", names: ["payments.example.com"] },
+  ],
 };
 
 const out = new URL("../src/demo/demo-snapshot.json", import.meta.url);

@@ -1,6 +1,7 @@
 // Versioned snapshot: the broker's raw answers plus the cluster inventory used for a run.
+import ipaddr from "ipaddr.js";
 import * as z from "zod/mini";
-import type { Inventory, TrafficData } from "../model/types.ts";
+import type { Hostname, Inventory, TrafficData } from "../model/types.ts";
 import { normalisePod, normaliseService, normaliseTraffic, PodDetailWire, PodTrafficWire, parseEach, SvcDetailWire } from "./schema.ts";
 
 export const SNAPSHOT_API_VERSION = "guardian.kubectl.io/v1alpha1";
@@ -49,6 +50,8 @@ export const SnapshotSchema = z.object({
   metadata: z.object({ createdAt: z.string(), context: z.optional(z.string()) }),
   broker: z.object({ pods: z.array(z.unknown()), services: z.array(z.unknown()), traffic: z.array(z.unknown()) }),
   inventory: InventorySchema,
+  /** Names external addresses were looked up by; today's broker records none, other sources may. */
+  hostnames: z.optional(z.array(z.unknown())),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 
@@ -57,7 +60,27 @@ export interface LoadedSnapshot {
   context?: string;
   data: TrafficData;
   inventory: Inventory;
-  malformed: { traffic: number; pods: number; services: number };
+  malformed: { traffic: number; pods: number; services: number; hostnames: number };
+}
+
+// A DNS name as Cilium's matchName takes it: labels of letters, digits, "-" and "_", at most 253 characters.
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+const HostnameWire = z.object({ ip: z.string(), names: z.array(z.string()).check(z.minLength(1)) });
+
+/** Each entry whole or not at all: a valid address and only valid names (case and a final dot are normalised). */
+export function parseHostnames(list: unknown[]): { items: Hostname[]; malformed: number } {
+  const items: Hostname[] = [];
+  let malformed = 0;
+  for (const el of list) {
+    const r = HostnameWire.safeParse(el);
+    const names = r.success ? r.data.names.map((n) => n.toLowerCase().replace(/\.$/, "")) : [];
+    if (!r.success || !ipaddr.isValid(r.data.ip.trim()) || !names.every((n) => DNS_NAME.test(n))) {
+      malformed++;
+      continue;
+    }
+    items.push({ ip: r.data.ip.trim(), names: [...new Set(names)].sort() });
+  }
+  return { items, malformed };
 }
 
 export class SnapshotError extends Error {}
@@ -74,14 +97,20 @@ export function parseSnapshot(doc: unknown, source: string): LoadedSnapshot {
   const traffic = parseEach(PodTrafficWire, s.broker.traffic, normaliseTraffic);
   const pods = parseEach(PodDetailWire, s.broker.pods, normalisePod);
   const services = parseEach(SvcDetailWire, s.broker.services, normaliseService);
+  const hostnames = parseHostnames(s.hostnames ?? []);
   const createdAt = Date.parse(s.metadata.createdAt);
   if (Number.isNaN(createdAt)) throw new SnapshotError(`${source}: metadata.createdAt is not a timestamp`);
   return {
     createdAt,
     ...(s.metadata.context ? { context: s.metadata.context } : {}),
-    data: { pods: pods.items, services: services.items, rows: traffic.items },
+    data: {
+      pods: pods.items,
+      services: services.items,
+      rows: traffic.items,
+      ...(hostnames.items.length > 0 ? { hostnames: hostnames.items } : {}),
+    },
     inventory: s.inventory,
-    malformed: { traffic: traffic.malformed, pods: pods.malformed, services: services.malformed },
+    malformed: { traffic: traffic.malformed, pods: pods.malformed, services: services.malformed, hostnames: hostnames.malformed },
   };
 }
 

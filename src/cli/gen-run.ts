@@ -108,11 +108,18 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
     }
     const { result } = gen;
     result.warnings.unshift(...src.warnings);
-    const malformed = snap.malformed.traffic + snap.malformed.pods + snap.malformed.services;
+    const m = snap.malformed;
+    const malformed = m.traffic + m.pods + m.services;
     if (malformed > 0) {
       result.warnings.unshift({
         code: "malformed",
-        message: `${malformed} malformed broker record(s) skipped (${snap.malformed.traffic} traffic, ${snap.malformed.pods} pod, ${snap.malformed.services} service)`,
+        message: `${malformed} malformed broker record(s) skipped (${m.traffic} traffic, ${m.pods} pod, ${m.services} service)`,
+      });
+    }
+    if (m.hostnames > 0) {
+      result.warnings.unshift({
+        code: "malformed-hostnames",
+        message: `${m.hostnames} snapshot hostnames entr${m.hostnames === 1 ? "y" : "ies"} skipped: each needs a valid ip and DNS names (fix or remove them in the snapshot)`,
       });
     }
     for (const w of gen.wouldBreak) result.warnings.push({ code: "would-break", message: w.message });

@@ -184,7 +184,13 @@ export async function loadCluster(
     const warnings: Warning[] = [...inv.warnings];
     if (widened) warnings.push({ code: "fetch-widened", message: `reading every pod's traffic: ${widened}` });
     return {
-      snapshot: { createdAt: now, context: target.context, data: fetched.data, inventory: inv.inventory, malformed: fetched.malformed },
+      snapshot: {
+        createdAt: now,
+        context: target.context,
+        data: fetched.data,
+        inventory: inv.inventory,
+        malformed: { ...fetched.malformed, hostnames: 0 },
+      },
       defaultNamespace: target.namespace,
       warnings,
       failures: fetched.failures,

@@ -115,10 +115,18 @@ export interface BrokerService {
   ports: ServicePort[];
 }
 
+/** DNS names an address outside the cluster was looked up by (not from today's broker; a snapshot may carry them). */
+export interface Hostname {
+  ip: string;
+  /** Lower case, no trailing dot, sorted. */
+  names: string[];
+}
+
 export interface TrafficData {
   pods: BrokerPod[];
   services: BrokerService[];
   rows: TrafficRow[];
+  hostnames?: Hostname[];
 }
 
 // ---- Resolution results ----
@@ -127,7 +135,9 @@ export type Peer =
   | { kind: "workload"; workload: WorkloadRef; selector: Labels; role?: "dns" }
   | { kind: "apiserver"; cidrs: string[] }
   | { kind: "node"; cidr: string; node: string }
-  | { kind: "external"; cidr: string };
+  | { kind: "external"; cidr: string }
+  /** Outside the cluster and known by name: every address seen for these names (sorted). */
+  | { kind: "fqdn"; names: string[]; cidrs: string[] };
 
 export interface PortProto {
   port: number;

@@ -1,5 +1,5 @@
 // cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy from the same rule model. Pure.
-import type { Labels, Peer, Rule, WorkloadPolicy } from "../model/types.ts";
+import type { Labels, Peer, Rule, Warning, WorkloadPolicy } from "../model/types.ts";
 import { policyFileName, shorten } from "./naming.ts";
 import { defaultDenyObject, headerFor, metadataFor } from "./networkpolicy.ts";
 import { evidenceComment, type RenderContext, type RenderedObject, sortedLabels, type YamlPath } from "./render.ts";
@@ -13,14 +13,18 @@ function k8sLabels(l: Labels): Labels {
   return out;
 }
 
-type L3 = { toEndpoints: Record<string, unknown>[] } | { toEntities: string[] } | { toCIDR: string[] };
+type L3 =
+  | { toEndpoints: Record<string, unknown>[] }
+  | { toEntities: string[] }
+  | { toCIDR: string[] }
+  | { toFQDNs: { matchName: string }[] };
 
 /**
  * The L3 part of a rule for one peer. A namespaced policy's endpoint selectors only see its own
  * namespace unless they name another, so the namespace label is set whenever it differs (always,
  * for a clusterwide policy, which has no namespace of its own).
  */
-function l3(peer: Peer, policyNs: string | null): { group: string; l3: L3 } {
+function l3(peer: Peer, policyNs: string | null, dir: "ingress" | "egress"): { group: string; l3: L3 } {
   switch (peer.kind) {
     case "workload": {
       const sel = k8sLabels(peer.selector);
@@ -34,10 +38,15 @@ function l3(peer: Peer, policyNs: string | null): { group: string; l3: L3 } {
       return { group: "entities", l3: { toEntities: ["host", "remote-node"] } };
     case "external":
       return { group: "cidr", l3: { toCIDR: [peer.cidr] } };
+    case "fqdn":
+      // By name, so that the rule follows the name's addresses; names only exist for egress.
+      return dir === "egress"
+        ? { group: "fqdn", l3: { toFQDNs: peer.names.map((matchName) => ({ matchName })) } }
+        : { group: "cidr", l3: { toCIDR: peer.cidrs } };
   }
 }
 
-const L3_KEY = { toEndpoints: "fromEndpoints", toEntities: "fromEntities", toCIDR: "fromCIDR" } as const;
+const L3_KEY = { toEndpoints: "fromEndpoints", toEntities: "fromEntities", toCIDR: "fromCIDR", toFQDNs: "toFQDNs" } as const;
 
 function section(
   dir: "ingress" | "egress",
@@ -48,7 +57,7 @@ function section(
   // One entry per kind of peer and set of ports: Cilium ORs the peers of an entry and ANDs them with its ports.
   const groups = new Map<string, { l3: Record<string, unknown[]>; rules: Rule[]; dns: boolean }>();
   for (const r of rules) {
-    const { group, l3: part } = l3(r.peer, policyNs);
+    const { group, l3: part } = l3(r.peer, policyNs, dir);
     const ports = r.ports.map((p) => `${p.port}/${p.protocol}`).join(",");
     const key = `${group}|${ports}`;
     const g = groups.get(key) ?? { l3: {}, rules: [], dns: group === "dns" };
@@ -111,4 +120,16 @@ export function renderCiliumDefaultDeny(namespace: string, ctx: RenderContext): 
     ingress: [{}],
     egress: [{}],
   });
+}
+
+/** toFQDNs only learns addresses from lookups Cilium's DNS proxy sees: a policy with names needs the DNS rule. */
+export function fqdnWithoutDns(policies: WorkloadPolicy[]): Warning[] {
+  return policies
+    .filter(
+      (p) => p.egress.some((r) => r.peer.kind === "fqdn") && !p.egress.some((r) => r.peer.kind === "workload" && r.peer.role === "dns"),
+    )
+    .map((p) => ({
+      code: "fqdn-without-dns",
+      message: `${p.workload.kind.toLowerCase()} ${p.workload.namespace}/${p.workload.name}: its toFQDNs rules need egress to the cluster DNS with a DNS rule, which this policy lacks, so Cilium will deny those names (keep --allow-dns on and kube-dns in the data)`,
+    }));
 }

@@ -25,6 +25,8 @@ function npPeers(peer: Peer, policyNamespace: string): NpPeer[] {
       return [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer.workload.namespace } }, podSelector }];
     }
     case "apiserver":
+    case "fqdn":
+      // A NetworkPolicy cannot name hosts: every address seen for the names.
       return peer.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
     case "node":
     case "external":

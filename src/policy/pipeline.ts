@@ -4,7 +4,7 @@ import { buildIndex, type ClusterIndex, workloadKey } from "../resolve/cluster-i
 import { resolveTraffic } from "../resolve/resolve.ts";
 import type { NetworkPolicyLike } from "../verify/evaluate.ts";
 import { replay, type WouldBreak } from "../verify/replay.ts";
-import { renderCilium, renderCiliumDefaultDeny } from "./cilium.ts";
+import { fqdnWithoutDns, renderCilium, renderCiliumDefaultDeny } from "./cilium.ts";
 import { renderDefaultDeny, renderNetworkPolicy } from "./networkpolicy.ts";
 import type { RenderedObject } from "./render.ts";
 import { type BuildResult, buildPolicies } from "./rules.ts";
@@ -84,6 +84,7 @@ export function generate(inventory: Inventory, data: TrafficData, opts: Generate
     defaultDeny: opts.defaultDeny,
   });
   const objects = renderPolicies(result.policies, result.defaultDeny, opts);
+  if (opts.type === "cilium") result.warnings.push(...fqdnWithoutDns(result.policies));
   const nsLabels = new Map(inventory.namespaces.map((n) => [n.name, n.labels]));
   // The NetworkPolicy rendering of the same rules, whatever the output type: one rule model, one check.
   const asNetworkPolicies =

@@ -42,7 +42,7 @@ export function comparePorts(a: PortProto, b: PortProto): number {
   return a.port - b.port || (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0);
 }
 
-const KIND_ORDER: Record<Peer["kind"], number> = { workload: 0, apiserver: 1, node: 2, external: 3 };
+const KIND_ORDER: Record<Peer["kind"], number> = { workload: 0, apiserver: 1, node: 2, external: 3, fqdn: 4 };
 export function comparePeers(a: Peer, b: Peer): number {
   const k = KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
   if (k !== 0) return k;
@@ -292,5 +292,7 @@ export function describePeer(p: Peer): string {
       return `node ${p.node || "?"} ${p.cidr}`;
     case "external":
       return `external ${p.cidr}`;
+    case "fqdn":
+      return `external ${p.names.join(",")} (${p.cidrs.join(",")})`;
   }
 }

@@ -50,6 +50,9 @@ function computeKey(p: Peer): string {
       return `node:${p.cidr}`;
     case "external":
       return `cidr:${p.cidr}`;
+    case "fqdn":
+      // By name only: the rule id stays the same when the name's addresses change.
+      return `fqdn:${p.names.join(",")}`;
   }
 }
 
@@ -143,6 +146,18 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
     return p;
   };
   const serviceTargets = new Map<string, { peer: Peer; port: number }[]>();
+  const namesByIp = new Map<string, string[]>();
+  for (const h of data.hostnames ?? []) {
+    const ip = ipOf(h.ip);
+    if (ip) namesByIp.set(ip.text, [...new Set([...(namesByIp.get(ip.text) ?? []), ...h.names])].sort());
+  }
+  const fqdnPeers: Extract<Peer, { kind: "fqdn" }>[] = [];
+  const fqdnPeer = (names: string[], ip: ParsedIp): Peer => {
+    const peer = intern({ kind: "fqdn", names, cidrs: [] }) as Extract<Peer, { kind: "fqdn" }>;
+    if (peer.cidrs.length === 0) fqdnPeers.push(peer);
+    peer.cidrs.push(hostCidr(ip));
+    return peer;
+  };
 
   const workloadPeer = (id: PodIdentity, ip: ParsedIp): Peer | null => {
     if (id.hostNetwork) return addrPeer(`node:${ip.text}`, () => ({ kind: "node", cidr: hostCidr(ip), node: id.nodeName ?? "" }));
@@ -178,6 +193,8 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
     if (pod) return workloadPeer(pod, ip) ?? "unlabeled";
     const node = index.nodesByIp.get(ip.text);
     if (node !== undefined) return addrPeer(`node:${ip.text}`, () => ({ kind: "node", cidr: hostCidr(ip), node }));
+    const names = namesByIp.get(ip.text);
+    if (names) return addrPeer(`fqdn:${ip.text}`, () => fqdnPeer(names, ip));
     return addrPeer(`cidr:${ip.text}`, () => ({ kind: "external", cidr: hostCidr(ip) }));
   };
 
@@ -365,6 +382,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
   }
 
   for (const c of conns) c.evidence.pods.sort();
+  for (const p of fqdnPeers) p.cidrs.sort();
   return { connections: conns, skipped, warnings: [...warned.values()], rows: data.rows.length };
 }
 

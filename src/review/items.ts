@@ -49,6 +49,8 @@ function peerLines(r: Rule, index: ClusterIndex, policyNs: string): string[] {
       return [`kind:      node ${p.node || "(unknown)"} or a host-network pod on it`, `address:   ${p.cidr}`];
     case "external":
       return ["kind:      outside the cluster", `address:   ${p.cidr}`];
+    case "fqdn":
+      return ["kind:      outside the cluster, by name", `names:     ${p.names.join(", ")}`, `addresses: ${p.cidrs.join(", ")}`];
   }
 }
 

@@ -36,6 +36,8 @@ export interface Endpoint {
   pod?: { namespace: string; labels: Labels; ports?: ContainerPort[] };
   /** What Cilium sees an address that is not a pod as. */
   entity?: "kube-apiserver" | "node" | "world";
+  /** DNS names the address was looked up by (Cilium toFQDNs). */
+  names?: string[];
 }
 
 /** The fields of cilium.io/v2 CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy that decide traffic. */
@@ -48,6 +50,7 @@ interface CiliumRule {
   fromCIDR?: string[];
   toCIDRSet?: { cidr?: string; except?: string[] }[];
   fromCIDRSet?: { cidr?: string; except?: string[] }[];
+  toFQDNs?: { matchName?: string; matchPattern?: string }[];
   toPorts?: { ports?: { port?: string; endPort?: number; protocol?: string }[] }[];
 }
 export interface CiliumPolicyLike {
@@ -72,6 +75,19 @@ function ciliumSelector(sel: LabelSelector | undefined): LabelSelector {
 }
 const names = (sel: LabelSelector, key: string) =>
   sel.matchLabels?.[key] !== undefined || (sel.matchExpressions ?? []).some((e) => e.key === key);
+
+/** Cilium's FQDN matching: names are case-insensitive with an optional final dot; in a pattern, a lone
+ * "*" matches every name and any other "*" matches within one label. */
+export function fqdnMatches(sel: { matchName?: string; matchPattern?: string }, name: string): boolean {
+  const norm = (s: string) => s.toLowerCase().replace(/\.$/, "");
+  const n = norm(name);
+  if (sel.matchName !== undefined) return norm(sel.matchName) === n;
+  if (sel.matchPattern === undefined) return false;
+  const pat = norm(sel.matchPattern);
+  if (pat === "*") return true;
+  const re = pat.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", "[-a-z0-9_]*");
+  return new RegExp(`^${re}$`).test(n);
+}
 
 export interface Verdict {
   allowed: boolean;
@@ -150,8 +166,9 @@ export class PolicyEvaluator {
     const ents = dir === "egress" ? r.toEntities : r.fromEntities;
     const plain = (dir === "egress" ? r.toCIDR : r.fromCIDR) ?? [];
     const cidrs = [...plain.map((cidr) => ({ cidr, except: [] as string[] })), ...((dir === "egress" ? r.toCIDRSet : r.fromCIDRSet) ?? [])];
+    const fqdns = dir === "egress" ? r.toFQDNs : undefined;
     // No L3 part: with ports, an L4-only rule for every peer; without, the deny-all rule {}.
-    if (!eps && !ents && cidrs.length === 0) return (r.toPorts?.length ?? 0) > 0;
+    if (!eps && !ents && cidrs.length === 0 && !fqdns) return (r.toPorts?.length ?? 0) > 0;
     const pod = other.pod;
     if (eps && pod && eps.some((sel) => PolicyEvaluator.ciliumSelects(sel, pod, scopeNs))) return true;
     const kind = pod ? "pod" : (other.entity ?? "world");
@@ -162,6 +179,8 @@ export class PolicyEvaluator {
       (e === "kube-apiserver" && kind === "kube-apiserver") ||
       ((e === "host" || e === "remote-node") && kind === "node");
     if (ents?.some(entity)) return true;
+    // Names select the world addresses Cilium's DNS proxy saw them resolve to.
+    if (kind === "world" && fqdns?.some((f) => (other.names ?? []).some((n) => fqdnMatches(f, n)))) return true;
     // CIDR rules select addresses outside the cluster's identities.
     return (
       kind === "world" &&

@@ -27,6 +27,8 @@ export function endpointOf(index: ClusterIndex, p: Peer): Endpoint {
       return { ip: p.cidr.split("/")[0] as string, entity: "node" };
     case "external":
       return { ip: p.cidr.split("/")[0] as string, entity: "world" };
+    case "fqdn":
+      return { ip: (p.cidrs[0] ?? "240.0.0.1/32").split("/")[0] as string, entity: "world", names: p.names };
   }
 }
 

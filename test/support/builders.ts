@@ -19,6 +19,8 @@ interface PodOpts {
 export class Cluster {
   readonly inventory: Inventory = { namespaces: [], nodes: [], workloads: [], pods: [], services: [] };
   readonly wire: { pods: PodDetailWire[]; services: SvcDetailWire[]; traffic: PodTrafficWire[] } = { pods: [], services: [], traffic: [] };
+  /** The snapshot's hostnames section (names external addresses were looked up by). */
+  readonly hostnames: unknown[] = [];
   private seq = 0;
   private ipSeq = 10;
 
@@ -221,7 +223,14 @@ export class Cluster {
       metadata: { createdAt: new Date(createdAt).toISOString(), context: "test" },
       broker: { pods: this.wire.pods, services: this.wire.services, traffic: this.wire.traffic },
       inventory: this.inventory,
+      ...(this.hostnames.length > 0 ? { hostnames: this.hostnames } : {}),
     };
+  }
+
+  /** Records that `ip` was looked up as `names`. */
+  named(ip: string, ...names: string[]): this {
+    this.hostnames.push({ ip, names });
+    return this;
   }
 
   data(): TrafficData {

@@ -1,6 +1,7 @@
 // An evaluator of CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy semantics written for the tests:
 // identities from pod labels plus the namespace label, namespaced policies scoped to their namespace,
-// entities for the API server and nodes, CIDR only for the world, default deny per enableDefaultDeny.
+// entities for the API server and nodes, CIDR and FQDN (exact names) only for the world, default deny per
+// enableDefaultDeny.
 import ipaddr from "ipaddr.js";
 
 export type Labels = Record<string, string>;
@@ -8,7 +9,7 @@ export type CEndpoint =
   | { kind: "pod"; namespace: string; labels: Labels }
   | { kind: "node"; ip: string }
   | { kind: "apiserver"; ip: string }
-  | { kind: "world"; ip: string };
+  | { kind: "world"; ip: string; names?: string[] };
 
 interface Sel {
   matchLabels?: Labels;
@@ -20,6 +21,7 @@ interface CRule {
   fromEntities?: string[];
   toCIDR?: string[];
   fromCIDR?: string[];
+  toFQDNs?: { matchName?: string }[];
   toPorts?: { ports?: { port: string; protocol?: string }[] }[];
 }
 export interface CiliumObject {
@@ -43,8 +45,10 @@ function l3(rule: CRule, dir: "ingress" | "egress", peer: CEndpoint, scopeNs: st
   const eps = dir === "egress" ? rule.toEndpoints : rule.fromEndpoints;
   const ents = dir === "egress" ? rule.toEntities : rule.fromEntities;
   const cidrs = dir === "egress" ? rule.toCIDR : rule.fromCIDR;
+  const fqdns = dir === "egress" ? rule.toFQDNs : undefined;
   // No L3 part: with ports it is an L4-only rule for every peer; without, the deny-all rule {}.
-  if (!eps && !ents && !cidrs) return (rule.toPorts?.length ?? 0) > 0;
+  if (!eps && !ents && !cidrs && !fqdns) return (rule.toPorts?.length ?? 0) > 0;
+  if (fqdns && peer.kind === "world" && fqdns.some((f) => f.matchName !== undefined && peer.names?.includes(f.matchName))) return true;
   const id = identity(peer);
   if (eps && id && eps.some((s) => selMatches(s, id, scopeNs))) return true;
   if (

@@ -1,5 +1,6 @@
 // Random clusters and flows for the property tests: workloads with replicas across namespaces, Services
-// with numeric and named target ports, TCP seen from both ends, UDP from the client only, externals.
+// with numeric and named target ports, TCP seen from both ends, UDP from the client only, externals
+// (some known by a DNS name, several addresses sharing one).
 import fc from "fast-check";
 import type { InventoryPod } from "../../src/model/types.ts";
 import { Cluster, svcPort, tcp } from "./builders.ts";
@@ -8,7 +9,7 @@ export interface World {
   namespaces: number;
   workloads: { ns: number; replicas: number; port: number; kind: "Deployment" | "StatefulSet"; service: "none" | "numeric" | "named" }[];
   flows: { from: number; to: number; fromReplica: number; toReplica: number; proto: "TCP" | "UDP"; times: number }[];
-  externals: { from: number; host: number; v6: boolean }[];
+  externals: { from: number; host: number; v6: boolean; named: boolean }[];
 }
 
 export const arbWorld: fc.Arbitrary<World> = fc.record({
@@ -34,14 +35,16 @@ export const arbWorld: fc.Arbitrary<World> = fc.record({
     }),
     { maxLength: 12 },
   ),
-  externals: fc.array(fc.record({ from: fc.nat(), host: fc.integer({ min: 1, max: 254 }), v6: fc.boolean() }), { maxLength: 3 }),
+  externals: fc.array(fc.record({ from: fc.nat(), host: fc.integer({ min: 1, max: 254 }), v6: fc.boolean(), named: fc.boolean() }), {
+    maxLength: 3,
+  }),
 });
 
 export interface Built {
   c: Cluster;
   pods: InventoryPod[][];
   observed: { from: number; fromPod: InventoryPod; to: number; toPod: InventoryPod; port: number; proto: string }[];
-  external: { from: number; fromPod: InventoryPod; ip: string }[];
+  external: { from: number; fromPod: InventoryPod; ip: string; names?: string[] }[];
 }
 
 export function build(w: World, hash = "5d8f7c9b4"): Built {
@@ -83,12 +86,17 @@ export function build(w: World, hash = "5d8f7c9b4"): Built {
     observed.push({ from: a, fromPod: from, to: b, toPod: to, port: wl.port, proto: f.proto });
   }
   const external: Built["external"] = [];
+  const ipOf = (e: World["externals"][number]) => (e.v6 ? `2001:db8::${e.host.toString(16)}` : `198.51.100.${e.host}`);
+  // An address has a name when any of its draws says so.
+  const named = new Set(w.externals.filter((e) => e.named).map(ipOf));
+  for (const ip of named) c.named(ip, `h${Number.parseInt(ip.split(/[.:]/).at(-1) as string, 16) % 4}.example.com`);
   for (const e of w.externals) {
     const a = e.from % w.workloads.length;
     const from = pods[a]?.[0] as InventoryPod;
-    const ip = e.v6 ? `2001:db8::${e.host.toString(16)}` : `198.51.100.${e.host}`;
+    const ip = ipOf(e);
     c.row(from, "EGRESS", ip, 443);
-    external.push({ from: a, fromPod: from, ip });
+    const names = (c.hostnames as { ip: string; names: string[] }[]).find((h) => h.ip === ip)?.names;
+    external.push({ from: a, fromPod: from, ip, ...(names ? { names } : {}) });
   }
   return { c, pods, observed, external };
 }

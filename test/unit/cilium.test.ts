@@ -140,7 +140,14 @@ describe("Cilium output against an independent Cilium evaluator", () => {
           expect(ciliumAllowed(pols, cep(f.fromPod), cep(f.toPod), f.port, f.proto)).toBe(true);
           expect(product.check(vep(f.fromPod), vep(f.toPod), f.port, f.proto).allowed).toBe(true);
         }
-        for (const e of b.external) expect(ciliumAllowed(pols, cep(e.fromPod), { kind: "world", ip: e.ip }, 443, "TCP")).toBe(true);
+        for (const e of b.external) {
+          const world: CEndpoint = { kind: "world", ip: e.ip, ...(e.names ? { names: e.names } : {}) };
+          expect(ciliumAllowed(pols, cep(e.fromPod), world, 443, "TCP")).toBe(true);
+          const outside = { ip: e.ip, entity: "world" as const, ...(e.names ? { names: e.names } : {}) };
+          expect(product.check(vep(e.fromPod), outside, 443, "TCP").allowed).toBe(true);
+          // A named peer is allowed by name (toFQDNs), not by its address.
+          if (e.names) expect(ciliumAllowed(pols, cep(e.fromPod), { kind: "world", ip: e.ip }, 443, "TCP")).toBe(false);
+        }
         if (clusterwide) return;
         const seen = new Set(b.observed.map((f) => `${f.from}>${f.to}:${f.port}/${f.proto}`));
         const ports = [...new Set([...w.workloads.map((x) => x.port), 1234])];
@@ -153,8 +160,12 @@ describe("Cilium output against an independent Cilium evaluator", () => {
                   for (const dst of b.pods[d] ?? [])
                     if (src !== dst) expect(ciliumAllowed(pols, cep(src), cep(dst), port, proto)).toBe(false);
               }
-        for (const src of b.pods.flat())
+        for (const src of b.pods.flat()) {
           expect(ciliumAllowed(pols, cep(src), { kind: "world", ip: "203.0.113.99" }, 443, "TCP")).toBe(false);
+          expect(ciliumAllowed(pols, cep(src), { kind: "world", ip: "203.0.113.99", names: ["unseen.example.com"] }, 443, "TCP")).toBe(
+            false,
+          );
+        }
       }),
       { numRuns: 100 },
     );

@@ -1,0 +1,161 @@
+// External peers known by name: the snapshot's hostnames section → toFQDNs (Cilium) or every address (NetworkPolicy).
+import { CiliumNetworkPolicy } from "@kubernetes-models/cilium/cilium.io/v2/CiliumNetworkPolicy";
+import { describe, expect, it } from "vitest";
+import { parseHostnames } from "../../src/broker/snapshot.ts";
+import type { InventoryPod } from "../../src/model/types.ts";
+import { fqdnMatches, PolicyEvaluator } from "../../src/verify/evaluate.ts";
+import { Cluster } from "../support/builders.ts";
+import type { CiliumObject } from "../support/cilium-eval.ts";
+import { gen } from "../support/generate.ts";
+import { runCli } from "../support/io.ts";
+
+function shop(o: { names?: boolean; second?: string } = {}) {
+  const c = new Cluster();
+  c.dns();
+  const [api] = c.deployment("shop", "api", { app: "api" });
+  const [gw] = c.deployment("shop", "gateway", { app: "gateway" });
+  c.row(api as InventoryPod, "EGRESS", "10.96.0.10", 53, { proto: "UDP" });
+  c.row(api as InventoryPod, "EGRESS", "93.184.216.34", 443).row(api as InventoryPod, "EGRESS", o.second ?? "2606:2800:220:1::1", 443);
+  // An address with a name that only ever dialled in: names exist for egress only.
+  c.row(gw as InventoryPod, "INGRESS", "198.51.100.7", 8443);
+  if (o.names !== false) {
+    c.named("93.184.216.34", "Payments.Example.com.");
+    c.named(o.second ?? "2606:2800:220:1::1", "payments.example.com");
+    c.named("198.51.100.7", "partner.example.net");
+  }
+  return c;
+}
+const spec = (r: ReturnType<typeof gen>, name: string) => r.byName(name).spec as unknown as CiliumObject["spec"];
+
+describe("snapshot hostnames", () => {
+  it("normalises case and the final dot; drops whole entries with a bad address or name", () => {
+    const r = parseHostnames([
+      { ip: "93.184.216.34", names: ["B.example.com.", "a.example.com", "a.example.com"] },
+      { ip: "not-an-ip", names: ["x.example.com"] },
+      { ip: "10.0.0.1", names: ["ok.example.com", "bad name"] },
+      { ip: "10.0.0.2", names: ["evil.example.com\nkind: Secret"] },
+      { ip: "10.0.0.3", names: [] },
+      { ip: "10.0.0.4", names: [`${"a".repeat(64)}.example.com`] },
+      "junk",
+    ]);
+    expect(r.items).toEqual([{ ip: "93.184.216.34", names: ["a.example.com", "b.example.com"] }]);
+    expect(r.malformed).toBe(6);
+  });
+
+  it("a bad entry is a warning naming the fix, not a failure", async () => {
+    const c = shop();
+    c.hostnames.push({ ip: "300.1.1.1", names: ["x.example.com"] });
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const file = `${mkdtempSync(`${tmpdir()}/fqdn-`)}/snap.json`;
+    writeFileSync(file, JSON.stringify(c.snapshot()));
+    const r = await runCli(["gen", "netpol", "api", "-n", "shop", "--from-snapshot", file, "--output-dir", "", "--type", "cilium"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("1 snapshot hostnames entry skipped: each needs a valid ip and DNS names");
+    expect(r.stdout).toContain("matchName: payments.example.com");
+  });
+});
+
+describe("peers known by name", () => {
+  it("Cilium: one toFQDNs rule for every address of a name, beside the DNS rule that lets the proxy learn them", () => {
+    const r = gen(shop(), { type: "cilium", allowDns: true });
+    const egress = spec(r, "api-guardian").egress ?? [];
+    expect(egress).toContainEqual({
+      toFQDNs: [{ matchName: "payments.example.com" }],
+      toPorts: [{ ports: [{ port: "443", protocol: "TCP" }] }],
+    });
+    expect(JSON.stringify(egress)).not.toContain("93.184.216.34");
+    expect(egress.some((e) => JSON.stringify(e).includes('"dns":[{"matchPattern":"*"}]'))).toBe(true);
+    expect(r.result.warnings.map((w) => w.code)).not.toContain("fqdn-without-dns");
+    for (const o of r.objects) expect(() => new CiliumNetworkPolicy(o.object as never).validate()).not.toThrow();
+  });
+
+  it("Cilium: a named address that dialled in stays a CIDR (there is no fromFQDNs)", () => {
+    const r = gen(shop(), { type: "cilium", allowDns: true });
+    expect(spec(r, "gateway-guardian").ingress).toEqual([
+      { fromCIDR: ["198.51.100.7/32"], toPorts: [{ ports: [{ port: "8443", protocol: "TCP" }] }] },
+    ]);
+  });
+
+  it("NetworkPolicy: every observed address of the name, /32 and /128, under one rule id", () => {
+    const r = gen(shop());
+    const egress = r.byName("api-guardian").spec.egress ?? [];
+    expect(egress).toContainEqual({
+      to: [{ ipBlock: { cidr: "2606:2800:220:1::1/128" } }, { ipBlock: { cidr: "93.184.216.34/32" } }],
+      ports: [{ port: 443, protocol: "TCP" }],
+    });
+    expect(r.yaml()).toMatch(/# r-[0-9a-f]{12}: external payments\.example\.com \(2606:2800:220:1::1\/128,93\.184\.216\.34\/32\); 2 flows/);
+  });
+
+  it("the rule id follows the name, not its addresses; without names each address is its own rule", () => {
+    const id = (c: Cluster) =>
+      gen(c)
+        .result.policies.find((p) => p.workload.name === "api")
+        ?.egress.filter((e) => e.peer.kind === "fqdn" || e.peer.kind === "external")
+        .map((e) => e.id);
+    const a = id(shop());
+    expect(a).toHaveLength(1);
+    expect(id(shop({ second: "93.184.216.99" }))).toEqual(a);
+    expect(id(shop({ names: false }))).toHaveLength(2);
+  });
+
+  it("warns when a Cilium policy has names but no DNS rule, as Cilium would then deny them", () => {
+    const r = gen(shop(), { type: "cilium", allowDns: false });
+    // api's own lookups still give it a DNS rule; a workload without one gets the warning.
+    const c = shop();
+    const [batch] = c.deployment("shop", "batch", { app: "batch" });
+    c.row(batch as InventoryPod, "EGRESS", "93.184.216.34", 443);
+    const w = gen(c, { type: "cilium", allowDns: false }).result.warnings.filter((x) => x.code === "fqdn-without-dns");
+    expect(w.map((x) => x.message)).toEqual([
+      expect.stringMatching(/^deployment shop\/batch: its toFQDNs rules need egress to the cluster DNS/),
+    ]);
+    expect(r.result.warnings.map((x) => x.code)).not.toContain("fqdn-without-dns");
+    expect(gen(c, { type: "kubernetes" }).result.warnings.map((x) => x.code)).not.toContain("fqdn-without-dns");
+  });
+
+  it("is byte-for-byte the same on every run", () => {
+    expect(gen(shop(), { type: "cilium", allowDns: true }).yaml()).toBe(gen(shop(), { type: "cilium", allowDns: true }).yaml());
+  });
+});
+
+describe("toFQDNs evaluation", () => {
+  it("matchName is exact and case-insensitive; * in a pattern stays within a label, alone it matches all", () => {
+    const cases: [{ matchName?: string; matchPattern?: string }, string, boolean][] = [
+      [{ matchName: "api.example.com" }, "API.example.com.", true],
+      [{ matchName: "api.example.com" }, "x.api.example.com", false],
+      [{ matchPattern: "*" }, "a.b.c", true],
+      [{ matchPattern: "*.example.com" }, "api.example.com", true],
+      [{ matchPattern: "*.example.com" }, "a.b.example.com", false],
+      [{ matchPattern: "*.example.com" }, "example.com", false],
+      [{ matchPattern: "api-*.example.com" }, "api-eu1.example.com", true],
+      [{ matchPattern: "api.example.com" }, "apixexample.com", false],
+      [{}, "api.example.com", false],
+    ];
+    for (const [sel, name, want] of cases) expect([sel, name, fqdnMatches(sel, name)]).toEqual([sel, name, want]);
+  });
+
+  it("the product's evaluator allows the named addresses and nothing else outside", () => {
+    const c = shop();
+    const r = gen(c, { type: "cilium", allowDns: true });
+    const ev = new PolicyEvaluator(r.objects.map((o) => o.object) as never, (n) => ({ "kubernetes.io/metadata.name": n }));
+    const api = c.inventory.pods.find((p) => p.name.startsWith("api")) as InventoryPod;
+    const from = { ip: api.ips[0] as string, pod: { namespace: "shop", labels: api.labels } };
+    const to = (ip: string, names?: string[]) => ({ ip, entity: "world" as const, ...(names ? { names } : {}) });
+    expect(ev.check(from, to("93.184.216.50", ["payments.example.com"]), 443, "TCP").allowed).toBe(true);
+    expect(ev.check(from, to("93.184.216.50", ["other.example.com"]), 443, "TCP").allowed).toBe(false);
+    expect(ev.check(from, to("93.184.216.34"), 443, "TCP").allowed).toBe(false);
+    expect(ev.check(from, to("93.184.216.50", ["payments.example.com"]), 80, "TCP").allowed).toBe(false);
+  });
+
+  it("gen's replay of the observed flows passes with names, in both output types", () => {
+    for (const type of ["kubernetes", "cilium"] as const) expect(gen(shop(), { type, allowDns: true }).wouldBreak).toEqual([]);
+  });
+});
+
+describe("the demo", () => {
+  it("shows the payments API by name in Cilium output", async () => {
+    const r = await runCli(["gen", "netpol", "api", "-n", "shop", "--demo", "--output-dir", "", "--type", "cilium"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("- toFQDNs:\n        - matchName: payments.example.com\n");
+  });
+});
