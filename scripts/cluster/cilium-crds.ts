@@ -1,10 +1,11 @@
 // Cilium's CRDs with their real OpenAPI schema, for server-side dry runs of Cilium output.
 // The schemas come as JSON Schema files (cilium.io/ciliumnetworkpolicy_v2.json and
 // cilium.io/ciliumclusterwidenetworkpolicy_v2.json from the MIT-licensed datreeio/CRDs-catalog);
-// this file wraps them into apiextensions.k8s.io/v1 CRDs that a 1.20 API server accepts.
+// this file wraps them into apiextensions.k8s.io/v1 CRDs that a 1.20 API server accepts. Without the
+// files, the CRDs take any spec (no validation beyond the API server's own).
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { ApiextensionsV1Api, type KubeConfig, type V1CustomResourceDefinition } from "@kubernetes/client-node";
+import { ApiextensionsV1Api, type KubeConfig, loadYaml, type V1CustomResourceDefinition } from "@kubernetes/client-node";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 export const CILIUM_SCHEMA_FILES = ["ciliumnetworkpolicy_v2.json", "ciliumclusterwidenetworkpolicy_v2.json"] as const;
@@ -52,8 +53,12 @@ export function findCiliumSchemas(): string | null {
   return candidates.find((d) => CILIUM_SCHEMA_FILES.every((f) => existsSync(path.join(d, f)))) ?? null;
 }
 
-export function ciliumCrds(dir: string): V1CustomResourceDefinition[] {
-  const load = (f: string) => JSON.parse(readFileSync(path.join(dir, f), "utf8")) as Json;
+/** Without the schema files: CRDs that accept any spec, so the apply path still runs for real. */
+const OPEN = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
+const OPEN_SCHEMA: Json = { type: "object", properties: { spec: OPEN, specs: { type: "array", items: OPEN }, status: OPEN } };
+
+export function ciliumCrds(dir: string | null): V1CustomResourceDefinition[] {
+  const load = (f: string) => (dir ? (JSON.parse(readFileSync(path.join(dir, f), "utf8")) as Json) : OPEN_SCHEMA);
   return [
     crdFromSchema(
       load(CILIUM_SCHEMA_FILES[0]),
@@ -73,11 +78,16 @@ export function ciliumCrds(dir: string): V1CustomResourceDefinition[] {
   ];
 }
 
-/** Creates the CRDs and waits until the API server serves them. */
-export async function installCiliumCrds(kc: KubeConfig, dir: string): Promise<void> {
+/** Creates the CRDs (unless present) and waits until the API server serves them. */
+export async function installCiliumCrds(kc: KubeConfig, dir: string | null): Promise<void> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
   for (const crd of ciliumCrds(dir)) {
-    await api.createCustomResourceDefinition({ body: crd });
+    try {
+      // Through the client's model: sent as a plain object, x-kubernetes-* keys would be silently dropped.
+      await api.createCustomResourceDefinition({ body: loadYaml<V1CustomResourceDefinition>(JSON.stringify(crd)) });
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409) throw e; // already there: wait for it like a new one
+    }
     const name = crd.metadata?.name as string;
     const deadline = Date.now() + 30_000;
     for (;;) {

@@ -13,6 +13,7 @@ import {
   type ObjectRef,
   readLive,
   rollbackDoc,
+  unservedKinds,
 } from "../cluster/apply.ts";
 import type { KubeTarget } from "../cluster/kubeconfig.ts";
 import { writeAtomic } from "../output/files.ts";
@@ -52,6 +53,17 @@ export async function runApply(r: ApplyRun, io: Io): Promise<number> {
   const kc = target.kc;
   const what = r.apply ? "apply" : "server-side dry run";
   try {
+    const unserved = await unservedKinds(kc, r.objects);
+    if (unserved.length) {
+      const cilium = unserved.some((k) => k.includes("cilium.io/"));
+      fail(
+        `nothing was applied: the API server at ${target.server} does not serve ${unserved.join(", ")}${cilium ? "; is Cilium installed?" : ""}`,
+        [],
+        cilium
+          ? "Check with 'kubectl get crd ciliumnetworkpolicies.cilium.io', or generate NetworkPolicies with --type kubernetes."
+          : "Install the CRD that defines it, or choose another --type.",
+      );
+    }
     const missing = await missingPermissions(kc, r.objects, r.apply ? ["get", "create", "patch"] : ["get", "create"]);
     if (missing.length)
       fail(

@@ -82,6 +82,31 @@ const plural = (kind: string) => {
 };
 const groupOf = (apiVersion: string) => (apiVersion.includes("/") ? (apiVersion.split("/")[0] as string) : "");
 
+/** The client's discovery of a kind's resource (protected there; it is what kubectl asks first). */
+class Discovery extends KubernetesObjectApi {
+  served(apiVersion: string, kind: string) {
+    return this.resource(apiVersion, kind);
+  }
+}
+
+/** Kinds the API server does not serve (their CRD is not installed), as "Kind (group/version)". */
+export async function unservedKinds(kc: KubeConfig, objects: KubernetesObject[]): Promise<string[]> {
+  const api = kc.makeApiClient(Discovery);
+  const kinds = new Map(
+    objects.map((o) => [`${o.kind} (${o.apiVersion})`, { apiVersion: o.apiVersion as string, kind: o.kind as string }]),
+  );
+  const out: string[] = [];
+  for (const [label, k] of kinds) {
+    try {
+      if (!(await api.served(k.apiVersion, k.kind))) out.push(label);
+    } catch (e) {
+      if ((e as { code?: number }).code !== 404) throw e;
+      out.push(label); // the whole group/version is unknown
+    }
+  }
+  return out.sort();
+}
+
 /** Which of get/create/patch the user lacks, per kind and namespace, as kubectl auth can-i would say. */
 export async function missingPermissions(
   kc: KubeConfig,

@@ -1,6 +1,6 @@
 // Starts one kube-apiserver + etcd for the whole integration run and stops it afterwards.
 import type { TestProject } from "vitest/node";
-import { findCiliumSchemas, installCiliumCrds } from "../../scripts/cluster/cilium-crds.ts";
+import { findCiliumSchemas } from "../../scripts/cluster/cilium-crds.ts";
 import { startCluster } from "../../scripts/cluster/test-cluster.ts";
 import { kubeConfig, Seeder } from "./seed.ts";
 
@@ -8,8 +8,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     kubeconfig: string;
     server: string;
-    /** Whether the Cilium CRDs (with their real schema) are installed. */
-    ciliumCrds: boolean;
+    /** The folder of Cilium's CRD schemas, when present (test/integration/cilium.test.ts installs the CRDs). */
+    ciliumSchemas: string | null;
   }
 }
 
@@ -26,9 +26,7 @@ export default async function setup(project: TestProject) {
     }
     await seed.apiServerEndpoints();
     await seed.dns();
-    const schemas = findCiliumSchemas();
-    if (schemas) await installCiliumCrds(seed.kc, schemas);
-    project.provide("ciliumCrds", schemas !== null);
+    project.provide("ciliumSchemas", findCiliumSchemas());
   } catch (e) {
     await cluster.stop();
     throw e;

@@ -1,0 +1,178 @@
+// Cilium output against the real API server: the CRDs are installed here (with Cilium's real schema when
+// its files are present, see scripts/cluster/cilium-crds.ts), after checking what a cluster without them says.
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { CustomObjectsApi } from "@kubernetes/client-node";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { parse } from "yaml";
+import { installCiliumCrds } from "../../scripts/cluster/cilium-crds.ts";
+import { Cluster, svcPort, tcp } from "../support/builders.ts";
+import { runCli } from "../support/io.ts";
+import { kubeConfig, Seeder, uniqueNs } from "./seed.ts";
+
+let seed: Seeder;
+let kubeconfig: string;
+let custom: CustomObjectsApi;
+
+beforeAll(() => {
+  kubeconfig = inject("kubeconfig");
+  seed = new Seeder(kubeConfig(kubeconfig));
+  custom = seed.kc.makeApiClient(CustomObjectsApi);
+});
+
+/** web → api → db in `ns`, a reporter in `other`, DNS, the API server, a node probe and a named external. */
+async function scenario(ns: string, other: string): Promise<{ file: string; dir: string; ns: string }> {
+  const c = new Cluster().node("worker-1", "10.0.0.11").apiServer("10.96.0.1", "172.18.0.2", 6443);
+  c.dns();
+  const [web] = c.deployment(ns, "web", { app: "web" });
+  const [api] = c.deployment(ns, "api", { app: "api" }, { ports: [tcp(9000, "http")] });
+  const [db] = c.statefulSet(ns, "db", { app: "db" }, { ports: [tcp(5432)] });
+  const [reporter] = c.deployment(other, "reporter", { app: "reporter" });
+  c.service(ns, "api", "10.96.200.1", { app: "api" }, [svcPort(8080, "http")]);
+  c.connect(web!, api!, 9000, { dial: { ip: "10.96.200.1", port: 8080 } })
+    .connect(api!, db!, 5432)
+    .connect(reporter!, db!, 5432);
+  c.row(api!, "EGRESS", "10.96.0.10", 53, { proto: "UDP" }).row(api!, "EGRESS", "10.96.0.1", 443);
+  c.row(api!, "EGRESS", "93.184.216.34", 443).row(api!, "EGRESS", "2606:4700::1111", 443).row(web!, "INGRESS", "10.0.0.11", 8080);
+  c.named("93.184.216.34", "payments.example.com");
+  const dir = await mkdtemp(path.join(tmpdir(), "guardian-cilium-"));
+  const file = path.join(dir, "snap.json");
+  await writeFile(file, JSON.stringify(c.snapshot()));
+  return { file, dir, ns };
+}
+
+/** Policies for the workloads of `ns` (its db's client in the other namespace is a peer only). */
+const genCilium = (s: { file: string; dir: string; ns: string }, out: string, ...extra: string[]) =>
+  runCli(
+    [
+      "gen",
+      "netpol",
+      "--all",
+      "-n",
+      s.ns,
+      "--type",
+      "cilium",
+      "--from-snapshot",
+      s.file,
+      "--kubeconfig",
+      kubeconfig,
+      "--output-dir",
+      path.join(s.dir, out),
+      ...extra,
+    ],
+    { env: { HOME: tmpdir() } },
+  );
+
+/** The generated objects in an output folder, by kind/namespace/name. */
+async function generated(dir: string): Promise<Map<string, Record<string, unknown>>> {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const f of (await readdir(dir)).filter((x) => x.endsWith(".yaml") && !x.startsWith("rollback-"))) {
+    const o = parse(await readFile(path.join(dir, f), "utf8"));
+    out.set(`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, o);
+  }
+  return out;
+}
+
+const GROUP = "cilium.io";
+const cnps = async (ns: string) =>
+  (
+    (await custom.listNamespacedCustomObject({ group: GROUP, version: "v2", namespace: ns, plural: "ciliumnetworkpolicies" })) as {
+      items: Record<string, unknown>[];
+    }
+  ).items;
+const ccnps = async () =>
+  (
+    (await custom.listClusterCustomObject({ group: GROUP, version: "v2", plural: "ciliumclusterwidenetworkpolicies" })) as {
+      items: Record<string, unknown>[];
+    }
+  ).items;
+
+describe("Cilium output on a real API server", () => {
+  it("on a cluster without Cilium, --apply stops with one line naming the missing CRD and applies nothing", async () => {
+    const ns = uniqueNs("nocilium");
+    const other = uniqueNs("nocilium-other");
+    await seed.namespace(ns);
+    await seed.namespace(other);
+    const r = await genCilium(await scenario(ns, other), "out", "--apply");
+    expect(r.code).not.toBe(0);
+    const errors = r.stderr.split("\n").filter((l) => l.startsWith("error:"));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/CiliumNetworkPolicy/);
+    expect(errors[0]).toMatch(/is Cilium installed|cilium\.io/i);
+  });
+
+  it("with the CRDs: a server-side dry run, then apply; the server stores exactly what was generated", async () => {
+    await installCiliumCrds(seed.kc, inject("ciliumSchemas"));
+    const ns = uniqueNs("cilium");
+    const other = uniqueNs("cilium-other");
+    await seed.namespace(ns);
+    await seed.namespace(other);
+    const s = await scenario(ns, other);
+
+    const dry = await genCilium(s, "dry", "--dry-run=server");
+    expect(dry.stderr).not.toMatch(/^error/m);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toMatch(/server-side dry run: all 3 object\(s\) accepted by https:\/\/127\.0\.0\.1:\d+; nothing was changed/);
+    expect(await cnps(ns)).toEqual([]);
+
+    const r = await genCilium(s, "out", "--apply");
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`ciliumnetworkpolicy.cilium.io/api-guardian created (namespace ${ns})`);
+    const want = await generated(path.join(s.dir, "out"));
+    const stored = await cnps(ns);
+    expect(stored).toHaveLength(3);
+    expect(await cnps(other)).toEqual([]);
+    for (const o of stored) {
+      const meta = o.metadata as { name: string; namespace: string; labels: Record<string, string> };
+      const gen = want.get(`CiliumNetworkPolicy/${meta.namespace}/${meta.name}`);
+      expect(gen, meta.name).toBeDefined();
+      expect(o.spec).toEqual(gen?.spec);
+      expect(meta.labels["app.kubernetes.io/managed-by"]).toBe("kubectl-guardian");
+    }
+    const spec = (name: string) =>
+      (stored.find((o) => (o.metadata as { name: string }).name === name) as { spec: Record<string, unknown[]> }).spec;
+    expect(spec("api-guardian").egress).toContainEqual(expect.objectContaining({ toFQDNs: [{ matchName: "payments.example.com" }] }));
+    // Its two clients share a port: one entry, the cross-namespace one with its namespace.
+    expect(spec("db-guardian").ingress).toEqual([
+      {
+        fromEndpoints: [
+          { matchLabels: { "k8s:app": "api" } },
+          { matchLabels: { "k8s:app": "reporter", "k8s:io.kubernetes.pod.namespace": other } },
+        ],
+        toPorts: [{ ports: [{ port: "5432", protocol: "TCP" }] }],
+      },
+    ]);
+
+    const again = await genCilium(s, "out", "--apply");
+    expect(again.code).toBe(0);
+    expect(again.stderr.match(/ unchanged \(namespace/g)).toHaveLength(3);
+
+    const rollback = /To undo: kubectl guardian rollback (\S+)/.exec(r.stderr)?.[1] as string;
+    const rb = await runCli(["rollback", rollback, "--kubeconfig", kubeconfig], { env: { HOME: tmpdir() } });
+    expect(rb.code).toBe(0);
+    expect(await cnps(ns)).toEqual([]);
+  });
+
+  it("--clusterwide applies one CiliumClusterwideNetworkPolicy per workload, stored as generated", async () => {
+    await installCiliumCrds(seed.kc, inject("ciliumSchemas"));
+    const ns = uniqueNs("ccnp");
+    const other = uniqueNs("ccnp-other");
+    await seed.namespace(ns);
+    await seed.namespace(other);
+    const s = await scenario(ns, other);
+    const r = await genCilium(s, "out", "--clusterwide", "--apply");
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.code).toBe(0);
+    const want = await generated(path.join(s.dir, "out"));
+    const mine = (await ccnps()).filter((o) => (o.metadata as { name: string }).name.startsWith(ns));
+    expect(mine.map((o) => (o.metadata as { name: string }).name).sort()).toEqual([
+      `${ns}-api-guardian`,
+      `${ns}-db-guardian`,
+      `${ns}-web-guardian`,
+    ]);
+    for (const o of mine)
+      expect(o.spec).toEqual(want.get(`CiliumClusterwideNetworkPolicy//${(o.metadata as { name: string }).name}`)?.spec);
+  });
+});
