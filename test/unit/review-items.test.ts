@@ -26,6 +26,15 @@ describe("what the review shows for a rule", () => {
     expect(marked.some((l) => l.includes("1.1.1.1"))).toBe(false);
   });
 
+  it("a peer known by name shows its names and every address, and marks its toFQDNs entry", () => {
+    const c = world().named("1.1.1.1", "one.example.com");
+    const r = gen(c, { type: "cilium" });
+    const rules = reviewRules(r.result.policies, r.objects, toYaml, r.index, r.result.warnings);
+    const named = rules.find((x) => x.peer.startsWith("external one.example.com"));
+    expect(named?.peerDetail).toEqual(["kind:      outside the cluster, by name", "names:     one.example.com", "addresses: 1.1.1.1/32"]);
+    expect(named?.yaml.filter((l) => l.startsWith("▶")).some((l) => l.includes("matchName: one.example.com"))).toBe(true);
+  });
+
   it("observed flows that the generated set would deny show as warnings of the workloads involved", () => {
     const r = gen(world(), { minFlows: 2 });
     const broken = r.wouldBreak.map((w) => ({ code: "would-break", message: w.message }));
