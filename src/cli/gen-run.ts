@@ -184,6 +184,11 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
     const incomplete = result.failed.length > 0 || src.failures.length > 0;
     if ((o.apply || o.dryRun === "server") && objects.length > 0) {
       const { runApply } = await import("./apply-run.ts");
+      const target = src.kube ?? (await kubeTarget(o.kube, io));
+      if (o.apply && snap.context && o.source.kind === "snapshot" && snap.context !== target.context)
+        io.stderr.write(
+          paint.warn(`warning: the snapshot was recorded through context "${snap.context}"; applying through "${target.context}"\n`),
+        );
       const code = await runApply(
         {
           objects: objects.map((x) => x.object as never),
@@ -192,7 +197,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
           forceConflicts: o.forceConflicts,
           dir: o.outputDir || io.cwd,
           // The target the traffic was read through, or (for the demo and snapshots) the kubeconfig's.
-          target: src.kube ?? (await kubeTarget(o.kube, io)),
+          target,
           context: o.kube.context,
           now: new Date(),
         },

@@ -77,6 +77,9 @@ export function complete(f: GenFlags, io: Io): GenOptions {
     throw new UsageError("a pod name is required, or --all for a namespace, or -A for all namespaces", HELP);
   }
   if (f.demo && f.fromSnapshot) throw new UsageError("--demo and --from-snapshot cannot be combined", HELP);
+  // The demo describes a made-up cluster: its policies would cut real traffic of same-named workloads.
+  if (f.demo && (f.apply || dryRun === "none"))
+    throw new UsageError("--demo cannot be applied: its policies describe a made-up cluster (use --dry-run=server to validate them)", HELP);
   if (!Number.isInteger(f.minFlows) || f.minFlows < 1)
     throw new UsageError(`--min-flows must be a whole number of at least 1, not "${f.minFlows}"`, HELP);
   const policyTypes = [...new Set(f.policyTypes.flatMap((t) => t.split(",")).map((t) => t.trim().toLowerCase()))];

@@ -120,6 +120,9 @@ describe("Cilium output on a real API server", () => {
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`ciliumnetworkpolicy.cilium.io/api-guardian created (namespace ${ns})`);
+    // The builder's snapshots say they were recorded through context "test".
+    expect(r.stderr).toContain('warning: the snapshot was recorded through context "test"; applying through "admin"');
+    expect(dry.stderr).not.toContain("recorded through context");
     const want = await generated(path.join(s.dir, "out"));
     const stored = await cnps(ns);
     expect(stored).toHaveLength(3);

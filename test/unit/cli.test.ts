@@ -48,6 +48,9 @@ describe("help and usage", () => {
     [["gen", "netpol", "web", "--policy-types", "Sideways", "--demo"], /invalid --policy-types/],
     [["gen", "netpol", "web", "--request-timeout", "soon", "--demo"], /invalid --request-timeout/],
     [["gen", "netpol", "web", "--concurrency", "0", "--demo"], /--concurrency must be/],
+    // The demo describes a made-up cluster; a server-side dry run of it is fine.
+    [["gen", "netpol", "-A", "--demo", "--apply"], /^error: --demo cannot be applied: its policies describe a made-up cluster/],
+    [["gen", "netpol", "-A", "--demo", "--dry-run=false"], /^error: --demo cannot be applied/],
     [["frobnicate"], /^error: unknown command "frobnicate"$/],
     [[], /a command is required/],
   ])("%j is a usage error: one line, a hint, exit 2", async (argv, message) => {
