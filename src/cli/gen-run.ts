@@ -100,6 +100,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
         includeDropped: o.includeDropped,
         // "Now" is when the data was read, so that --since means the same on every run of a snapshot.
         ...(o.since !== undefined ? { since: snap.createdAt - o.since } : {}),
+        readAt: snap.createdAt,
         generator: GENERATOR,
       });
     } catch (e) {

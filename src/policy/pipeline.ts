@@ -7,7 +7,7 @@ import { replay, type WouldBreak } from "../verify/replay.ts";
 import { fqdnWithoutDns, renderCilium, renderCiliumDefaultDeny } from "./cilium.ts";
 import { renderDefaultDeny, renderNetworkPolicy } from "./networkpolicy.ts";
 import type { RenderedObject } from "./render.ts";
-import { type BuildResult, buildPolicies } from "./rules.ts";
+import { type BuildResult, buildPolicies, shortObservation } from "./rules.ts";
 
 export type Scope = { kind: "pod"; namespace: string; name: string } | { kind: "namespace"; namespace: string } | { kind: "all" };
 
@@ -23,6 +23,8 @@ export interface GenerateOptions {
   includeDropped: boolean;
   /** Only rows at or after this time (ms) count. */
   since?: number;
+  /** When the data was read (ms): workloads observed for less than MIN_OBSERVATION before it are warned about. */
+  readAt?: number;
   generator: string;
 }
 
@@ -83,6 +85,7 @@ export function generate(inventory: Inventory, data: TrafficData, opts: Generate
     policyTypes: opts.policyTypes,
     defaultDeny: opts.defaultDeny,
   });
+  if (opts.readAt !== undefined) result.warnings.push(...shortObservation(result.policies, opts.readAt));
   const objects = renderPolicies(result.policies, result.defaultDeny, opts);
   if (opts.type === "cilium") result.warnings.push(...fqdnWithoutDns(result.policies));
   const nsLabels = new Map(inventory.namespaces.map((n) => [n.name, n.labels]));

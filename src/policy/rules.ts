@@ -296,3 +296,27 @@ export function describePeer(p: Peer): string {
       return `external ${p.names.join(",")} (${p.cidrs.join(",")})`;
   }
 }
+
+/** kguardian's advice: let an application run under normal load 5 to 15 minutes before generating. */
+export const MIN_OBSERVATION_MS = 5 * 60_000;
+
+function fmtDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ""}`;
+}
+
+/** Workloads whose first observed flow is less than MIN_OBSERVATION_MS before the data was read. */
+export function shortObservation(policies: WorkloadPolicy[], readAt: number): Warning[] {
+  const out: Warning[] = [];
+  for (const p of policies) {
+    const seen = [...p.ingress, ...p.egress].filter((r) => !r.synthetic).map((r) => r.evidence.firstSeen);
+    if (seen.length === 0) continue;
+    const span = readAt - Math.min(...seen);
+    if (span >= MIN_OBSERVATION_MS) continue;
+    out.push({
+      code: "short-observation",
+      message: `${p.workload.kind.toLowerCase()} ${p.workload.namespace}/${p.workload.name}: traffic observed for only ${fmtDuration(span)}; rules may be missing (let it run under normal load for 5-15 minutes, then re-run)`,
+    });
+  }
+  return out;
+}

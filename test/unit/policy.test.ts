@@ -392,3 +392,34 @@ describe("shape and determinism", () => {
     for (const o of r.objects) expect(() => new NetworkPolicy(o.object as never).validate()).not.toThrow();
   });
 });
+
+describe("observation time", () => {
+  function twoWorkloads() {
+    const c = new Cluster();
+    c.dns();
+    const [web] = c.deployment("shop", "web", { app: "web" });
+    const [db] = c.statefulSet("shop", "db", { app: "db" });
+    c.row(web!, "EGRESS", "198.51.100.1", 443, { at: T0 });
+    c.row(db!, "INGRESS", "203.0.113.5", 5432, { at: T0 + 4 * 60_000 });
+    return c;
+  }
+  const short = (readAt: number) =>
+    gen(twoWorkloads(), { allowDns: true, readAt })
+      .result.warnings.filter((w) => w.code === "short-observation")
+      .map((w) => w.message);
+
+  it("warns about a workload first seen less than 5 minutes before the data was read", () => {
+    expect(short(T0 + 6 * 60_000 + 30_000)).toEqual([
+      "statefulset shop/db: traffic observed for only 2m30s; rules may be missing (let it run under normal load for 5-15 minutes, then re-run)",
+    ]);
+    expect(short(T0 + 4 * 60_000 + 40_000)).toEqual([
+      "deployment shop/web: traffic observed for only 4m40s; rules may be missing (let it run under normal load for 5-15 minutes, then re-run)",
+      "statefulset shop/db: traffic observed for only 40s; rules may be missing (let it run under normal load for 5-15 minutes, then re-run)",
+    ]);
+  });
+
+  it("is quiet from 5 minutes on, and without a read time; an added DNS rule is not evidence", () => {
+    expect(short(T0 + 9 * 60_000)).toEqual([]);
+    expect(gen(twoWorkloads(), { allowDns: true }).result.warnings.map((w) => w.code)).not.toContain("short-observation");
+  });
+});
