@@ -21,8 +21,15 @@ beforeAll(() => {
   custom = seed.kc.makeApiClient(CustomObjectsApi);
 });
 
-/** web → api → db in `ns`, a reporter in `other`, DNS, the API server, a node probe and a named external. */
-async function scenario(ns: string, other: string): Promise<{ file: string; dir: string; ns: string }> {
+/**
+ * Two new namespaces in the cluster, and a snapshot of web → api → db in `ns`, a reporter in `other`,
+ * DNS, the API server, a node probe and a named external.
+ */
+async function scenario(prefix: string): Promise<{ file: string; dir: string; ns: string; other: string }> {
+  const ns = uniqueNs(prefix);
+  const other = uniqueNs(`${prefix}-other`);
+  await seed.namespace(ns);
+  await seed.namespace(other);
   const c = new Cluster().node("worker-1", "10.0.0.11").apiServer("10.96.0.1", "172.18.0.2", 6443);
   c.dns();
   const [web] = c.deployment(ns, "web", { app: "web" });
@@ -39,7 +46,7 @@ async function scenario(ns: string, other: string): Promise<{ file: string; dir:
   const dir = await mkdtemp(path.join(tmpdir(), "guardian-cilium-"));
   const file = path.join(dir, "snap.json");
   await writeFile(file, JSON.stringify(c.snapshot()));
-  return { file, dir, ns };
+  return { file, dir, ns, other };
 }
 
 /** Policies for the workloads of `ns` (its db's client in the other namespace is a peer only). */
@@ -90,11 +97,8 @@ const ccnps = async () =>
 
 describe("Cilium output on a real API server", () => {
   it("on a cluster without Cilium, --apply stops with one line naming the missing CRD and applies nothing", async () => {
-    const ns = uniqueNs("nocilium");
-    const other = uniqueNs("nocilium-other");
-    await seed.namespace(ns);
-    await seed.namespace(other);
-    const r = await genCilium(await scenario(ns, other), "out", "--apply");
+    const s = await scenario("nocilium");
+    const r = await genCilium(s, "out", "--apply");
     expect(r.code).not.toBe(0);
     const errors = r.stderr.split("\n").filter((l) => l.startsWith("error:"));
     expect(errors).toHaveLength(1);
@@ -104,11 +108,8 @@ describe("Cilium output on a real API server", () => {
 
   it("with the CRDs: a server-side dry run, then apply; the server stores exactly what was generated", async () => {
     await installCiliumCrds(seed.kc, inject("ciliumSchemas"));
-    const ns = uniqueNs("cilium");
-    const other = uniqueNs("cilium-other");
-    await seed.namespace(ns);
-    await seed.namespace(other);
-    const s = await scenario(ns, other);
+    const s = await scenario("cilium");
+    const { ns, other } = s;
 
     const dry = await genCilium(s, "dry", "--dry-run=server");
     expect(dry.stderr).not.toMatch(/^error/m);
@@ -160,11 +161,8 @@ describe("Cilium output on a real API server", () => {
 
   it("--clusterwide applies one CiliumClusterwideNetworkPolicy per workload, stored as generated", async () => {
     await installCiliumCrds(seed.kc, inject("ciliumSchemas"));
-    const ns = uniqueNs("ccnp");
-    const other = uniqueNs("ccnp-other");
-    await seed.namespace(ns);
-    await seed.namespace(other);
-    const s = await scenario(ns, other);
+    const s = await scenario("ccnp");
+    const { ns } = s;
     const r = await genCilium(s, "out", "--clusterwide", "--apply");
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.code).toBe(0);
