@@ -112,14 +112,25 @@ export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
       since !== undefined ? { since: src.snapshot.createdAt - since } : {},
     );
     const lines = r.denied.map((d) => d.message);
+    const unknown = r.undetermined.map((d) => d.message);
     if (f.output === "json") {
-      io.stdout.write(`${JSON.stringify({ checked: r.checked, policies: r.policies, denied: lines }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ checked: r.checked, policies: r.policies, denied: lines, undetermined: unknown }, null, 2)}\n`);
     } else {
       for (const l of lines) io.stdout.write(`DENY ${l.replace(/^observed /, "")}\n`);
+      for (const l of unknown) io.stdout.write(`UNKNOWN ${l.replace(/^observed /, "")}\n`);
     }
+    if (unknown.length)
+      notes.push(
+        `${unknown.length} flow(s) to addresses without a known DNS name meet toFQDNs rules; only Cilium's DNS proxy can tell (record names in a snapshot's hostnames to decide them)`,
+      );
     for (const n of notes) io.stderr.write(`note: ${n}\n`);
+    const verdict = r.denied.length
+      ? `${r.denied.length} of ${r.checked} observed flow(s) would be denied`
+      : r.undetermined.length
+        ? `${r.checked - r.undetermined.length} of ${r.checked} observed flow(s) stay allowed, ${r.undetermined.length} undetermined`
+        : `all ${r.checked} observed flow(s) stay allowed`;
     io.stderr.write(
-      `${r.denied.length ? `${r.denied.length} of ${r.checked} observed flow(s) would be denied` : `all ${r.checked} observed flow(s) stay allowed`} under ${r.policies} polic${r.policies === 1 ? "y" : "ies"} (${live.length} live, ${proposed.length} proposed)\n`,
+      `${verdict} under ${r.policies} polic${r.policies === 1 ? "y" : "ies"} (${live.length} live, ${proposed.length} proposed)\n`,
     );
     if (f.report) {
       await writeReport(f.report, {
@@ -128,6 +139,7 @@ export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
         summary: {
           "observed flows": r.checked,
           "would be denied": r.denied.length,
+          "undetermined (toFQDNs)": r.undetermined.length,
           "live policies": live.length,
           "proposed policies": proposed.length,
         },

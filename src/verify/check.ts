@@ -11,6 +11,8 @@ export interface VerifyResult {
   /** Observed connections in scope. */
   checked: number;
   denied: WouldBreak[];
+  /** Denied unless a toFQDNs rule names the address, which the data cannot tell. */
+  undetermined: WouldBreak[];
   /** Policies evaluated, live ones replaced by proposed ones of the same kind, namespace and name. */
   policies: number;
 }
@@ -39,6 +41,11 @@ export function verify(
     return ns(c.src) === scope.namespace || ns(c.dst) === scope.namespace;
   });
   const nsLabels = new Map(inventory.namespaces.map((n) => [n.name, n.labels]));
-  const denied = replay(index, inScope, policies, (ns) => nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns });
-  return { checked: inScope.length, denied, policies: policies.length };
+  const all = replay(index, inScope, policies, (ns) => nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns });
+  return {
+    checked: inScope.length,
+    denied: all.filter((w) => !w.verdict.nameUnknown),
+    undetermined: all.filter((w) => w.verdict.nameUnknown),
+    policies: policies.length,
+  };
 }

@@ -73,8 +73,12 @@ export function diffPolicies(
   for (const c of connections) {
     const src = endpointOf(index, c.src);
     const dst = endpointOf(index, c.dst);
-    const was = beforeEval.check(src, dst, c.port.port, c.port.protocol).allowed;
-    const now = afterEval.check(src, dst, c.port.port, c.port.protocol).allowed;
+    const before = beforeEval.check(src, dst, c.port.port, c.port.protocol);
+    const after = afterEval.check(src, dst, c.port.port, c.port.protocol);
+    // Without the address's name a toFQDNs rule cannot be judged: not reported as a change.
+    if (before.nameUnknown || after.nameUnknown) continue;
+    const was = before.allowed;
+    const now = after.allowed;
     if (!was && now) newlyAllowed.push(flowText(c));
     if (was && !now) newlyDenied.push(flowText(c));
   }

@@ -93,6 +93,11 @@ export interface Verdict {
   allowed: boolean;
   /** Which side refused and the policies that isolate it there. */
   deniedBy?: { side: "egress" | "ingress"; policies: string[] };
+  /**
+   * Denied only for want of a name: a toFQDNs rule would decide, but the data names no host for the
+   * address (Cilium learns names from DNS answers; the broker records addresses only).
+   */
+  nameUnknown?: boolean;
 }
 
 export function selectorMatches(sel: LabelSelector | undefined, labels: Labels): boolean {
@@ -266,10 +271,13 @@ export class PolicyEvaluator {
       }
     }
     // Cilium: a rule of any policy selecting the endpoint allows, whether that policy isolates or not.
+    let nameUnknown = false;
     for (const c of ciliumApplying) {
       for (const r of c.spec?.[dir] ?? []) {
-        if (PolicyEvaluator.ciliumL3(r, dir, other, ip, scope(c)) && PolicyEvaluator.ciliumL4(r, port, protocol, target))
-          return { allowed: true };
+        if (!PolicyEvaluator.ciliumL4(r, port, protocol, target)) continue;
+        if (PolicyEvaluator.ciliumL3(r, dir, other, ip, scope(c))) return { allowed: true };
+        if (dir === "egress" && r.toFQDNs?.length && !other.pod && (other.entity ?? "world") === "world" && !other.names?.length)
+          nameUnknown = true;
       }
     }
     const by = [
@@ -278,7 +286,7 @@ export class PolicyEvaluator {
         c.kind === "CiliumNetworkPolicy" ? `${c.metadata?.namespace}/${c.metadata?.name}` : `(clusterwide) ${c.metadata?.name}`,
       ),
     ];
-    return { allowed: false, deniedBy: { side: dir, policies: by.sort() } };
+    return { allowed: false, deniedBy: { side: dir, policies: by.sort() }, ...(nameUnknown ? { nameUnknown } : {}) };
   }
 
   check(src: Endpoint, dst: Endpoint, port: number, protocol: string): Verdict {

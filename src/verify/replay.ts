@@ -44,10 +44,13 @@ export function replay(
     const verdict = evaluator.check(endpointOf(index, c.src), endpointOf(index, c.dst), c.port.port, c.port.protocol);
     if (verdict.allowed) continue;
     const by = verdict.deniedBy;
+    const flow = `observed ${describePeer(c.src)} → ${describePeer(c.dst)} on ${c.port.port}/${c.port.protocol} (${c.evidence.flows} flows)`;
     out.push({
       connection: c,
       verdict,
-      message: `observed ${describePeer(c.src)} → ${describePeer(c.dst)} on ${c.port.port}/${c.port.protocol} (${c.evidence.flows} flows) would be denied at ${by?.side} by ${by?.policies.join(", ")}`,
+      message: verdict.nameUnknown
+        ? `${flow} is allowed only if a toFQDNs rule of ${by?.policies.join(", ")} names its address; the data has no DNS name for it`
+        : `${flow} would be denied at ${by?.side} by ${by?.policies.join(", ")}`,
     });
   }
   return out.sort((a, b) => (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));

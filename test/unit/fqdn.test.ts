@@ -3,6 +3,7 @@ import { CiliumNetworkPolicy } from "@kubernetes-models/cilium/cilium.io/v2/Cili
 import { describe, expect, it } from "vitest";
 import { parseHostnames } from "../../src/broker/snapshot.ts";
 import type { InventoryPod } from "../../src/model/types.ts";
+import { diffPolicies } from "../../src/verify/diff.ts";
 import { fqdnMatches, PolicyEvaluator } from "../../src/verify/evaluate.ts";
 import { Cluster } from "../support/builders.ts";
 import type { CiliumObject } from "../support/cilium-eval.ts";
@@ -149,6 +150,58 @@ describe("toFQDNs evaluation", () => {
 
   it("gen's replay of the observed flows passes with names, in both output types", () => {
     for (const type of ["kubernetes", "cilium"] as const) expect(gen(shop(), { type, allowDns: true }).wouldBreak).toEqual([]);
+  });
+});
+
+describe("verify and diff when the data has no names", () => {
+  it("a flow that only a toFQDNs rule could allow is UNKNOWN, not DENY, and does not fail the run", async () => {
+    const { mkdtemp, readFile, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(`${tmpdir()}/fqdn-verify-`);
+    const g = await runCli(["gen", "netpol", "--all", "-n", "shop", "--demo", "--type", "cilium", "--output-dir", `${dir}/out`]);
+    expect(g.code).toBe(0);
+    // The same traffic as the broker would give it: addresses only.
+    const snap = JSON.parse(await readFile(new URL("../../src/demo/demo-snapshot.json", import.meta.url), "utf8"));
+    delete snap.hostnames;
+    await writeFile(`${dir}/snap.json`, JSON.stringify(snap));
+
+    const v = await runCli(["verify", "-n", "shop", "--from-snapshot", `${dir}/snap.json`, "--policies", `${dir}/out`]);
+    expect(v.code).toBe(0);
+    const lines = v.stdout.trim().split("\n");
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^UNKNOWN deployment shop\/api → external 93\.184\.216\.34\/32 on 443\/TCP \(\d+ flows\) is allowed only if a toFQDNs rule of shop\/api-guardian names its address; the data has no DNS name for it$/,
+      ),
+      expect.stringMatching(/^UNKNOWN deployment shop\/api → external 93\.184\.216\.35\/32 on 443\/TCP/),
+    ]);
+    expect(v.stderr).toContain("note: 2 flow(s) to addresses without a known DNS name meet toFQDNs rules");
+    expect(v.stderr).toMatch(/(\d+) of \d+ observed flow\(s\) stay allowed, 2 undetermined under 3 policies/);
+
+    const named = await runCli(["verify", "-n", "shop", "--demo", "--policies", `${dir}/out`, "-o", "json"]);
+    expect(named.code).toBe(0);
+    expect(JSON.parse(named.stdout)).toMatchObject({ denied: [], undetermined: [] });
+  });
+
+  it("diff reports no change for a flow a toFQDNs rule would decide without its name", () => {
+    const withNames = gen(shop(), { type: "cilium", allowDns: true });
+    const plain = gen(shop({ names: false }), { type: "cilium", allowDns: true });
+    const live = plain.objects.map((o) => o.object) as never[];
+    // Live: CIDR rules for the two addresses; proposed: toFQDNs. Without names the flows cannot be judged.
+    const d = diffPolicies(plain.index, shop().inventory, plain.connections, live, withNames.objects.map((o) => o.object) as never[]);
+    expect(d.change.map((c) => c.name)).toContain("CiliumNetworkPolicy shop/api-guardian");
+    expect(d.newlyDenied).toEqual([]);
+    expect(d.newlyAllowed).toEqual([]);
+  });
+
+  it("the product's evaluator says why: denied only for want of a name", () => {
+    const r = gen(shop(), { type: "cilium", allowDns: true });
+    const ev = new PolicyEvaluator(r.objects.map((o) => o.object) as never, (n) => ({ "kubernetes.io/metadata.name": n }));
+    const api = shop().inventory.pods.find((p) => p.name.startsWith("api")) as InventoryPod;
+    const from = { ip: api.ips[0] as string, pod: { namespace: "shop", labels: api.labels } };
+    expect(ev.check(from, { ip: "93.184.216.34", entity: "world" }, 443, "TCP")).toMatchObject({ allowed: false, nameUnknown: true });
+    // No toFQDNs rule on that port: a plain denial.
+    expect(ev.check(from, { ip: "93.184.216.34", entity: "world" }, 80, "TCP").nameUnknown).toBeUndefined();
+    expect(ev.check(from, { ip: "93.184.216.34", entity: "world", names: ["x.example.com"] }, 443, "TCP").nameUnknown).toBeUndefined();
   });
 });
 
