@@ -1,7 +1,7 @@
 // Versioned snapshot: the broker's raw answers plus the cluster inventory used for a run.
-import ipaddr from "ipaddr.js";
 import * as z from "zod/mini";
-import type { Hostname, Inventory, TrafficData } from "../model/types.ts";
+import type { Inventory, TrafficData } from "../model/types.ts";
+import { parseHostnames } from "./hostnames.ts";
 import { normalisePod, normaliseService, normaliseTraffic, PodDetailWire, PodTrafficWire, parseEach, SvcDetailWire } from "./schema.ts";
 
 export const SNAPSHOT_API_VERSION = "guardian.kubectl.io/v1alpha1";
@@ -61,26 +61,6 @@ export interface LoadedSnapshot {
   data: TrafficData;
   inventory: Inventory;
   malformed: { traffic: number; pods: number; services: number; hostnames: number };
-}
-
-// A DNS name as Cilium's matchName takes it: labels of letters, digits, "-" and "_", at most 253 characters.
-const DNS_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
-const HostnameWire = z.object({ ip: z.string(), names: z.array(z.string()).check(z.minLength(1)) });
-
-/** Each entry whole or not at all: a valid address and only valid names (case and a final dot are normalised). */
-export function parseHostnames(list: unknown[]): { items: Hostname[]; malformed: number } {
-  const items: Hostname[] = [];
-  let malformed = 0;
-  for (const el of list) {
-    const r = HostnameWire.safeParse(el);
-    const names = r.success ? r.data.names.map((n) => n.toLowerCase().replace(/\.$/, "")) : [];
-    if (!r.success || !ipaddr.isValid(r.data.ip.trim()) || !names.every((n) => DNS_NAME.test(n))) {
-      malformed++;
-      continue;
-    }
-    items.push({ ip: r.data.ip.trim(), names: [...new Set(names)].sort() });
-  }
-  return { items, malformed };
 }
 
 export class SnapshotError extends Error {}

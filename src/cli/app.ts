@@ -37,6 +37,7 @@ export interface GenFlags {
   undecided?: string;
   demo: boolean;
   fromSnapshot?: string;
+  hostnames?: string;
   allowDns: boolean;
   minFlows: number;
   policyTypes: string[];
@@ -55,6 +56,14 @@ export interface GenFlags {
 }
 
 const GEN_HELP = "kubectl guardian gen networkpolicy";
+
+/** Names for external addresses, which the broker does not record (gen, diff, snapshot and verify). */
+const HOSTNAMES_OPTION = {
+  hostnames: {
+    type: "string",
+    describe: "DNS names of external addresses: a JSON list of {ip, names}, or Hubble DNS flows (hubble observe --protocol dns -o json)",
+  },
+} as const satisfies Record<string, Options>;
 
 /** How gen, diff, snapshot and verify reach the cluster and its broker. */
 const CONNECTION_OPTIONS = {
@@ -118,6 +127,7 @@ function genBuilder(y: Argv): Argv<GenFlags> {
       force: { type: "boolean", default: false, describe: "Overwrite files, or change live objects, that kubectl-guardian did not write" },
       "force-conflicts": { type: "boolean", default: false, describe: "With --apply: take over fields another field manager owns" },
       color: { type: "string", default: "auto", choices: ["auto", "always", "never"], describe: "Colour on stderr" },
+      ...HOSTNAMES_OPTION,
       ...CONNECTION_OPTIONS,
     })
     .epilog(examplesText(GEN_EXAMPLES)) as unknown as Argv<GenFlags>;
@@ -178,6 +188,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
             output: { alias: "o", type: "string", demandOption: true, describe: "File to write (JSON)" },
             namespace: { alias: "n", type: "string", describe: "Only this namespace's traffic (default: all)" },
             "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every namespace (the default)" },
+            ...HOSTNAMES_OPTION,
             ...CONNECTION_OPTIONS,
           })
           .epilog(
@@ -230,6 +241,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
             since: { type: "string", describe: "Only traffic newer than this (e.g. 30m, 2h, 7d)" },
             report: { type: "string", describe: "Write a report: .json, or .md for a pull-request comment" },
             output: { alias: "o", type: "string", choices: ["text", "json"], default: "text", describe: "Output format" },
+            ...HOSTNAMES_OPTION,
             ...CONNECTION_OPTIONS,
           })
           .epilog(

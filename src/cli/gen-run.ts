@@ -11,7 +11,7 @@ import { describePeer } from "../policy/rules.ts";
 import { CliError, EXIT } from "./errors.ts";
 import type { GenOptions } from "./gen.ts";
 import { colorEnabled, type Io } from "./io.ts";
-import { kubeTarget, type Loaded, loadCluster, loadDemo, loadSnapshotFile } from "./sources.ts";
+import { hostnamesSkipped, kubeTarget, type Loaded, loadCluster, loadDemo, loadSnapshotFile, withHostnames } from "./sources.ts";
 import { GENERATOR } from "./version.ts";
 
 const NO_TRAFFIC_HINT =
@@ -67,10 +67,19 @@ function genReport(
   };
 }
 
-function load(o: GenOptions, io: Io): Promise<Loaded> {
-  if (o.source.kind === "demo") return loadDemo();
-  if (o.source.kind === "snapshot") return loadSnapshotFile(o.source.path);
-  return loadCluster(o.source.flags, o.scopeFor, io, Date.now());
+async function load(o: GenOptions, io: Io): Promise<Loaded> {
+  const src =
+    o.source.kind === "demo"
+      ? await loadDemo()
+      : o.source.kind === "snapshot"
+        ? await loadSnapshotFile(o.source.path)
+        : await loadCluster(o.source.flags, o.scopeFor, io, Date.now());
+  try {
+    return await withHostnames(src, o.hostnames);
+  } catch (e) {
+    await src.close();
+    throw e;
+  }
 }
 
 export async function execute(o: GenOptions, io: Io): Promise<number> {
@@ -120,7 +129,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
     if (m.hostnames > 0) {
       result.warnings.unshift({
         code: "malformed-hostnames",
-        message: `${m.hostnames} snapshot hostnames entr${m.hostnames === 1 ? "y" : "ies"} skipped: each needs a valid ip and DNS names (fix or remove them in the snapshot)`,
+        message: hostnamesSkipped(m.hostnames),
       });
     }
     for (const w of gen.wouldBreak) result.warnings.push({ code: "would-break", message: w.message });

@@ -16,6 +16,8 @@ export interface GenOptions {
   /** -n as given. */
   namespace?: string;
   type: "kubernetes" | "cilium";
+  /** --hostnames: names for external addresses. */
+  hostnames?: string;
   clusterwide: boolean;
   report?: string;
   format: "yaml" | "json";
@@ -111,6 +113,7 @@ export function complete(f: GenFlags, io: Io): GenOptions {
     clusterwide: f.clusterwide,
     ...(f.report ? { report: f.report } : {}),
     format: f.output === "json" ? "json" : "yaml",
+    ...(f.hostnames ? { hostnames: f.hostnames } : {}),
     source: f.demo ? { kind: "demo" } : f.fromSnapshot ? { kind: "snapshot", path: f.fromSnapshot } : { kind: "cluster", flags: cluster },
     outputDir: f.outputDir,
     // --dry-run=false means apply, as kguardian's flag promised.

@@ -4,7 +4,7 @@ import { writeAtomic } from "../output/files.ts";
 import { UsageError } from "./errors.ts";
 import { parseDuration } from "./gen.ts";
 import type { Io } from "./io.ts";
-import { clusterFlags, loadCluster } from "./sources.ts";
+import { clusterFlags, hostnamesSkipped, loadCluster, withHostnames } from "./sources.ts";
 
 export interface SnapshotFlags {
   output: string;
@@ -16,6 +16,7 @@ export interface SnapshotFlags {
   brokerToken?: string;
   brokerNamespace?: string;
   brokerService?: string;
+  hostnames?: string;
   concurrency: number;
   requestTimeout: string;
   verbose: boolean;
@@ -35,19 +36,23 @@ export async function runSnapshot(f: SnapshotFlags, io: Io): Promise<number> {
     now,
   );
   try {
+    await withHostnames(src, f.hostnames);
+    const hostnames = src.snapshot.data.hostnames ?? [];
     const doc = {
       apiVersion: SNAPSHOT_API_VERSION,
       kind: SNAPSHOT_KIND,
       metadata: { createdAt: new Date(now).toISOString(), context: src.snapshot.context ?? "" },
       broker: sanitiseWire(src.wire ?? { pods: [], services: [], traffic: [] }),
       inventory: src.snapshot.inventory,
+      ...(hostnames.length > 0 ? { hostnames } : {}),
     };
     await writeAtomic(f.output, `${JSON.stringify(doc, null, 1)}\n`);
     for (const w of src.warnings) io.stderr.write(`warning: ${w.message}\n`);
+    if (src.snapshot.malformed.hostnames > 0) io.stderr.write(`warning: ${hostnamesSkipped(src.snapshot.malformed.hostnames)}\n`);
     for (const x of src.failures)
       io.stderr.write(`warning: traffic of pod ${x.pod.namespace}/${x.pod.name} not read: ${x.error.message}\n`);
     io.stderr.write(
-      `wrote ${f.output}: ${doc.broker.traffic.length} traffic rows, ${doc.broker.pods.length} broker pod records, ${src.snapshot.inventory.pods.length} live pods\n`,
+      `wrote ${f.output}: ${doc.broker.traffic.length} traffic rows, ${doc.broker.pods.length} broker pod records, ${src.snapshot.inventory.pods.length} live pods${hostnames.length ? `, names for ${hostnames.length} addresses` : ""}\n`,
     );
     return src.failures.length > 0 ? 1 : 0;
   } finally {

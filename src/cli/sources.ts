@@ -1,6 +1,7 @@
 // Where traffic comes from: the bundled demo, a snapshot file, or the live cluster and its broker.
 import { readFile } from "node:fs/promises";
 import type { FetchResult } from "../broker/fetch.ts";
+import { HostnamesError, mergeHostnames, parseHostnamesFile } from "../broker/hostnames.ts";
 import { type LoadedSnapshot, parseSnapshot, SnapshotError } from "../broker/snapshot.ts";
 import type { KubeTarget } from "../cluster/kubeconfig.ts";
 import type { Inventory, Warning } from "../model/types.ts";
@@ -99,6 +100,32 @@ export async function loadSnapshotFile(file: string): Promise<Loaded> {
     if (e instanceof SnapshotError) throw new CliError(e.message, EXIT.error, RECORD_HINT);
     throw e;
   }
+}
+
+export const hostnamesSkipped = (n: number) =>
+  `${n} hostnames entr${n === 1 ? "y" : "ies"} skipped: each needs a valid ip and DNS names (fix or remove ${n === 1 ? "it" : "them"})`;
+
+/** Adds the names of a --hostnames file to the loaded data; its bad entries count as malformed. */
+export async function withHostnames(src: Loaded, file: string | undefined): Promise<Loaded> {
+  if (file === undefined) return src;
+  const hint = "Give a JSON list of {ip, names}, or the output of 'hubble observe --protocol dns -o json'.";
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new CliError(`cannot read hostnames file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, EXIT.error, hint);
+  }
+  let parsed: ReturnType<typeof parseHostnamesFile>;
+  try {
+    parsed = parseHostnamesFile(text, `hostnames file ${file}`);
+  } catch (e) {
+    if (e instanceof HostnamesError) throw new CliError(e.message, EXIT.error, hint);
+    throw e;
+  }
+  const snap = src.snapshot;
+  snap.data = { ...snap.data, hostnames: mergeHostnames(snap.data.hostnames ?? [], parsed.items) };
+  snap.malformed = { ...snap.malformed, hostnames: snap.malformed.hostnames + parsed.malformed };
+  return src;
 }
 
 function fromSnapshot(snapshot: LoadedSnapshot): Loaded {

@@ -7,7 +7,7 @@ import { type AnyPolicy, mergePolicies, verify } from "../verify/check.ts";
 import { CliError, EXIT, UsageError } from "./errors.ts";
 import { parseDuration } from "./gen.ts";
 import type { Io } from "./io.ts";
-import { clusterFlags, type Loaded, loadCluster, loadDemo, loadSnapshotFile } from "./sources.ts";
+import { clusterFlags, hostnamesSkipped, type Loaded, loadCluster, loadDemo, loadSnapshotFile, withHostnames } from "./sources.ts";
 import { GENERATOR } from "./version.ts";
 
 export interface VerifyFlags {
@@ -16,6 +16,7 @@ export interface VerifyFlags {
   allNamespaces: boolean;
   demo: boolean;
   fromSnapshot?: string;
+  hostnames?: string;
   kubeconfig?: string;
   context?: string;
   brokerUrl?: string;
@@ -101,6 +102,8 @@ export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
     for (const m of l.missing) notes.push(`could not list live ${m}; verified without them`);
   }
   try {
+    await withHostnames(src, f.hostnames);
+    if (src.snapshot.malformed.hostnames > 0) notes.push(hostnamesSkipped(src.snapshot.malformed.hostnames));
     if (offline) notes.push("offline source: the cluster's live policies are not included");
     const policies = mergePolicies(live, proposed);
     const namespace = f.allNamespaces ? undefined : (f.namespace ?? (offline ? undefined : src.defaultNamespace));

@@ -186,11 +186,20 @@ describe("gen against a live cluster and its broker", () => {
   it("records a snapshot that generates the same policies with no cluster", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "guardian-snap-"));
     const file = path.join(dir, "snap.json");
-    const s = await runCli(["snapshot", "-o", file, "--kubeconfig", kubeconfig, "--broker-namespace", kg], { env: env() });
-    expect(s.stderr).toMatch(/wrote .*snap.json: \d+ traffic rows/);
+    // Names from Hubble's DNS flows travel with the snapshot.
+    const hubble = path.join(dir, "dns.jsonl");
+    await writeFile(
+      hubble,
+      `${JSON.stringify({ flow: { l7: { type: "RESPONSE", dns: { query: "api.example.com.", ips: ["203.0.113.9"] } } } })}\n`,
+    );
+    const s = await runCli(["snapshot", "-o", file, "--kubeconfig", kubeconfig, "--broker-namespace", kg, "--hostnames", hubble], {
+      env: env(),
+    });
+    expect(s.stderr).toMatch(/wrote .*snap.json: \d+ traffic rows, .*, names for 1 addresses/);
     expect(s.code).toBe(0);
     const snap = JSON.parse(await readFile(file, "utf8"));
     expect(snap.kind).toBe("TrafficSnapshot");
+    expect(snap.hostnames).toEqual([{ ip: "203.0.113.9", names: ["api.example.com"] }]);
     const live = await gen("--all", "-n", app);
     const offline = await runCli(["gen", "netpol", "--all", "-n", app, "--from-snapshot", file, "--output-dir", ""]);
     expect(offline.code).toBe(0);

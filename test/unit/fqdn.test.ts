@@ -1,7 +1,7 @@
 // External peers known by name: the snapshot's hostnames section → toFQDNs (Cilium) or every address (NetworkPolicy).
 import { CiliumNetworkPolicy } from "@kubernetes-models/cilium/cilium.io/v2/CiliumNetworkPolicy";
 import { describe, expect, it } from "vitest";
-import { parseHostnames } from "../../src/broker/snapshot.ts";
+import { HostnamesError, mergeHostnames, parseHostnames, parseHostnamesFile } from "../../src/broker/hostnames.ts";
 import type { InventoryPod } from "../../src/model/types.ts";
 import { diffPolicies } from "../../src/verify/diff.ts";
 import { fqdnMatches, PolicyEvaluator } from "../../src/verify/evaluate.ts";
@@ -52,8 +52,77 @@ describe("snapshot hostnames", () => {
     writeFileSync(file, JSON.stringify(c.snapshot()));
     const r = await runCli(["gen", "netpol", "api", "-n", "shop", "--from-snapshot", file, "--output-dir", "", "--type", "cilium"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("1 snapshot hostnames entry skipped: each needs a valid ip and DNS names");
+    expect(r.stderr).toContain("1 hostnames entry skipped: each needs a valid ip and DNS names (fix or remove it)");
     expect(r.stdout).toContain("matchName: payments.example.com");
+  });
+});
+
+describe("--hostnames files", () => {
+  const flow = (dns: Record<string, unknown>) => JSON.stringify({ flow: { verdict: "FORWARDED", l7: { type: "RESPONSE", dns } } });
+
+  it("reads Hubble DNS flows: answers with addresses name them; queries, NXDOMAIN and other flows name nothing", () => {
+    const text = [
+      flow({ query: "Payments.Example.com.", ips: ["93.184.216.34", "2606:2800:0220:0001::1"], rrtypes: ["A", "AAAA"] }),
+      flow({ query: "payments.example.com.", ips: ["93.184.216.35"] }),
+      flow({ query: "cdn.example.net.", ips: ["93.184.216.34"] }),
+      flow({ query: "nothing.example.com.", rcode: 3 }),
+      JSON.stringify({ flow: { verdict: "FORWARDED", l4: { TCP: { destination_port: 443 } } } }),
+      JSON.stringify({ l7: { dns: { query: "bare.example.org", ips: ["198.51.100.4"] } } }),
+      flow({ query: "bad name.example.com.", ips: ["198.51.100.5"] }),
+      "not json",
+      "",
+    ].join("\n");
+    const r = parseHostnamesFile(text, "dns.jsonl");
+    expect(r.format).toBe("hubble");
+    expect(r.items).toEqual([
+      { ip: "198.51.100.4", names: ["bare.example.org"] },
+      { ip: "2606:2800:220:1::1", names: ["payments.example.com"] },
+      { ip: "93.184.216.34", names: ["cdn.example.net", "payments.example.com"] },
+      { ip: "93.184.216.35", names: ["payments.example.com"] },
+    ]);
+    expect(r.malformed).toBe(2);
+  });
+
+  it("reads the snapshot's own list, bare or under hostnames; refuses what is neither", () => {
+    const list = [{ ip: "10.1.2.3", names: ["a.example.com"] }];
+    expect(parseHostnamesFile(JSON.stringify(list), "f").items).toEqual(list);
+    expect(parseHostnamesFile(JSON.stringify({ hostnames: list }), "f")).toMatchObject({ items: list, format: "list" });
+    expect(() => parseHostnamesFile("[{", "names.json")).toThrow(HostnamesError);
+    expect(() => parseHostnamesFile('{"hostnames": 3}', "names.json")).toThrow('names.json: "hostnames" is not a list');
+    expect(() => parseHostnamesFile("a: b\nc: d", "names.yaml")).toThrow(
+      "names.yaml is neither a JSON list of {ip, names} nor JSON lines of Hubble flows",
+    );
+  });
+
+  it("merges by address, whatever its spelling", () => {
+    expect(
+      mergeHostnames([{ ip: "2001:db8:0:0::1", names: ["b.example.com"] }], [{ ip: "2001:db8::1", names: ["a.example.com"] }]),
+    ).toEqual([{ ip: "2001:db8::1", names: ["a.example.com", "b.example.com"] }]);
+  });
+
+  it("gen and verify take names from Hubble for data that has none", async () => {
+    const { mkdtemp, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(`${tmpdir()}/fqdn-hubble-`);
+    await writeFile(`${dir}/snap.json`, JSON.stringify(shop({ names: false }).snapshot()));
+    await writeFile(`${dir}/dns.jsonl`, `${flow({ query: "payments.example.com.", ips: ["93.184.216.34", "2606:2800:220:1::1"] })}\n`);
+    const args = ["-n", "shop", "--from-snapshot", `${dir}/snap.json`, "--hostnames", `${dir}/dns.jsonl`];
+    const g = await runCli(["gen", "netpol", "api", ...args, "--type", "cilium", "--output-dir", `${dir}/out`]);
+    expect(g.code).toBe(0);
+    const v = await runCli(["verify", ...args, "--policies", `${dir}/out`]);
+    expect(v.stdout).toBe("");
+    expect(v.code).toBe(0);
+    // Without the names, the same check can only say UNKNOWN.
+    const blind = await runCli(["verify", "-n", "shop", "--from-snapshot", `${dir}/snap.json`, "--policies", `${dir}/out`]);
+    expect(blind.stdout.trim().split("\n")).toHaveLength(2);
+    expect(blind.stdout).toMatch(/^UNKNOWN /);
+  });
+
+  it("a file that cannot be read or parsed is one error line with the fix", async () => {
+    const missing = await runCli(["gen", "netpol", "api", "-n", "shop", "--demo", "--hostnames", "/nonexistent/dns.jsonl"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("error: cannot read hostnames file /nonexistent/dns.jsonl: ENOENT");
+    expect(missing.stderr).toContain("hubble observe --protocol dns -o json");
   });
 });
 

@@ -58,7 +58,7 @@ describe("verify and the CI contract", () => {
     await runCli(["gen", "netpol", "--all", "-A", "--demo", "--output-dir", dir]);
     const v = await runCli(["verify", "-A", "--demo", "--policies", dir, "-o", "json"]);
     expect(v.code).toBe(0);
-    expect(JSON.parse(v.stdout)).toEqual({ checked: 19, policies: 6, denied: [] });
+    expect(JSON.parse(v.stdout)).toEqual({ checked: 19, policies: 6, denied: [], undetermined: [] });
     const ns = await runCli(["verify", "-n", "analytics", "--demo", "--policies", dir, "-o", "json"]);
     expect(JSON.parse(ns.stdout).checked).toBe(2);
   });

@@ -1,0 +1,94 @@
+// Names external addresses were looked up by: a snapshot's hostnames section, or a --hostnames file
+// (the same list, or Hubble's DNS flows from `hubble observe --protocol dns -o json`). Pure.
+import ipaddr from "ipaddr.js";
+import * as z from "zod/mini";
+import type { Hostname } from "../model/types.ts";
+
+// A DNS name as Cilium's matchName takes it: labels of letters, digits, "-" and "_", at most 253 characters.
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+const HostnameWire = z.object({ ip: z.string(), names: z.array(z.string()).check(z.minLength(1)) });
+const normalise = (n: string) => n.toLowerCase().replace(/\.$/, "");
+
+export interface ParsedHostnames {
+  items: Hostname[];
+  malformed: number;
+}
+
+/** Each entry whole or not at all: a valid address and only valid names (case and a final dot are normalised). */
+export function parseHostnames(list: unknown[]): ParsedHostnames {
+  const items: Hostname[] = [];
+  let malformed = 0;
+  for (const el of list) {
+    const r = HostnameWire.safeParse(el);
+    const names = r.success ? r.data.names.map(normalise) : [];
+    if (!r.success || !ipaddr.isValid(r.data.ip.trim()) || !names.every((n) => DNS_NAME.test(n))) {
+      malformed++;
+      continue;
+    }
+    items.push({ ip: r.data.ip.trim(), names: [...new Set(names)].sort() });
+  }
+  return { items, malformed };
+}
+
+// The part of a Hubble flow that names addresses: a DNS answer's query and the addresses it returned.
+const HubbleDns = z.object({
+  flow: z.optional(
+    z.object({ l7: z.optional(z.object({ dns: z.optional(z.object({ query: z.string(), ips: z.optional(z.array(z.string())) })) })) }),
+  ),
+  l7: z.optional(z.object({ dns: z.optional(z.object({ query: z.string(), ips: z.optional(z.array(z.string())) })) })),
+});
+
+export class HostnamesError extends Error {}
+
+/**
+ * A --hostnames file: a JSON list of {ip, names} (or {"hostnames": [...]}, as in a snapshot), or JSON
+ * lines of Hubble flows, of which DNS answers with addresses count and everything else is skipped.
+ */
+export function parseHostnamesFile(text: string, source: string): ParsedHostnames & { format: "list" | "hubble" } {
+  const trimmed = text.trim();
+  if (trimmed.startsWith("[") || /^\{\s*"hostnames"/.test(trimmed)) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(trimmed);
+    } catch (e) {
+      throw new HostnamesError(`${source} is not valid JSON: ${(e as Error).message}`);
+    }
+    const list = Array.isArray(doc) ? doc : (doc as { hostnames?: unknown }).hostnames;
+    if (!Array.isArray(list)) throw new HostnamesError(`${source}: "hostnames" is not a list`);
+    return { ...parseHostnames(list), format: "list" };
+  }
+  const entries: unknown[] = [];
+  let malformed = 0;
+  let lines = 0;
+  for (const line of trimmed.split("\n")) {
+    if (!line.trim()) continue;
+    lines++;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(line);
+    } catch {
+      malformed++;
+      continue;
+    }
+    const r = HubbleDns.safeParse(doc);
+    const dns = r.success ? (r.data.flow?.l7?.dns ?? r.data.l7?.dns) : undefined;
+    // Queries and answers without addresses (NXDOMAIN, AAAA-less names) name nothing.
+    for (const ip of dns?.ips ?? []) entries.push({ ip, names: [dns?.query ?? ""] });
+  }
+  if (lines > 0 && malformed === lines)
+    throw new HostnamesError(`${source} is neither a JSON list of {ip, names} nor JSON lines of Hubble flows`);
+  const parsed = parseHostnames(entries);
+  return { items: mergeHostnames(parsed.items, []), malformed: malformed + parsed.malformed, format: "hubble" };
+}
+
+/** One entry per address, with every name either list gives it. */
+export function mergeHostnames(a: Hostname[], b: Hostname[]): Hostname[] {
+  const byIp = new Map<string, Set<string>>();
+  for (const h of [...a, ...b]) {
+    const key = ipaddr.process(h.ip).toString();
+    const names = byIp.get(key) ?? new Set<string>();
+    byIp.set(key, names);
+    for (const n of h.names) names.add(n);
+  }
+  return [...byIp].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([ip, names]) => ({ ip, names: [...names].sort() }));
+}
