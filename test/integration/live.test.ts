@@ -1,9 +1,10 @@
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { NetworkingV1Api, type V1Pod } from "@kubernetes/client-node";
+import { CustomObjectsApi, NetworkingV1Api, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { installCiliumCrds } from "../../scripts/cluster/cilium-crds.ts";
 import type { PodDetailWire, PodTrafficWire } from "../../src/broker/schema.ts";
 import { naive, T0 } from "../support/builders.ts";
 import { type FakeBroker, startFakeBroker } from "../support/fake-broker.ts";
@@ -272,6 +273,29 @@ describe("diff against the live cluster", () => {
       for (const p of (await net.listNamespacedNetworkPolicy({ namespace: app })).items) {
         await net.deleteNamespacedNetworkPolicy({ namespace: app, name: p.metadata?.name as string });
       }
+    }
+  });
+
+  it("Cilium: diff and verify read live CiliumNetworkPolicies", async () => {
+    await installCiliumCrds(seed.kc, inject("ciliumSchemas"));
+    const custom = seed.kc.makeApiClient(CustomObjectsApi);
+    const cnps = { group: "cilium.io", version: "v2", namespace: app, plural: "ciliumnetworkpolicies" };
+    try {
+      const before = await diff("--type", "cilium", "--exit-code");
+      expect(before.code).toBe(3);
+      expect(before.stdout).toContain(`+ create CiliumNetworkPolicy ${app}/api-guardian`);
+      const out = await mkdtemp(path.join(tmpdir(), "guardian-diff-"));
+      const applied = await runCli(genArgs(["--all", "-n", app, "--type", "cilium", "--apply"], { out }), { env: env() });
+      expect(applied.code).toBe(0);
+      const same = await diff("--type", "cilium", "--exit-code");
+      expect(same.code).toBe(0);
+      expect(same.stderr).toContain("no changes, 3 unchanged; 0 flow(s) newly allowed, 0 newly denied");
+      const v = await runCli(["verify", "-n", app, "--kubeconfig", kubeconfig, "--broker-namespace", kg], { env: env() });
+      expect(v.code).toBe(0);
+      expect(v.stderr).toMatch(/all \d+ observed flow\(s\) stay allowed under 3 policies \(3 live, 0 proposed\)/);
+    } finally {
+      const live = (await custom.listNamespacedCustomObject(cnps)) as { items: { metadata: { name: string } }[] };
+      for (const o of live.items) await custom.deleteNamespacedCustomObject({ ...cnps, name: o.metadata.name });
     }
   });
 
