@@ -2,11 +2,13 @@
 import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { CiliumNetworkPolicy } from "@kubernetes-models/cilium/cilium.io/v2/CiliumNetworkPolicy";
 import fc from "fast-check";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { BrokerError, parseListBody } from "../../src/broker/client.ts";
+import { HostnamesError, parseHostnamesFile } from "../../src/broker/hostnames.ts";
 import { normaliseTraffic, PodTrafficWire } from "../../src/broker/schema.ts";
 import { sanitiseWire } from "../../src/broker/snapshot.ts";
 import type { TrafficRow } from "../../src/model/types.ts";
@@ -145,6 +147,54 @@ describe("fuzzed broker answers", () => {
     const r = gen(c);
     expect(r.yaml()).toContain("1.1.1.1/32");
     expect(naive(T0)).toMatch(/^2026/);
+  });
+});
+
+describe("fuzzed hostnames files", () => {
+  it("any text: a HostnamesError or only valid, normalised entries; what they name renders as valid Cilium YAML", () => {
+    const name = fc.oneof(
+      fc.domain(),
+      fc.string(),
+      fc.constantFrom("evil.example.com\nkind: Secret", "a..b", "-x.example.com", `${"a".repeat(64)}.com`, "*.example.com", ""),
+    );
+    const ip = fc.oneof(fc.ipV4(), fc.ipV6(), fc.string(), fc.constantFrom("0.0.0.0", "::", "10.1", "300.1.1.1"));
+    const line = fc.oneof(
+      fc
+        .record({ flow: fc.record({ l7: fc.record({ dns: fc.record({ query: name, ips: fc.array(ip, { maxLength: 3 }) }) }) }) })
+        .map((o) => JSON.stringify(o)),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.string(),
+    );
+    const text = fc.oneof(
+      fc.array(line, { maxLength: 6 }).map((l) => l.join("\n")),
+      fc.array(fc.record({ ip, names: fc.array(name, { maxLength: 3 }) }), { maxLength: 4 }).map((l) => JSON.stringify(l)),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        let parsed: ReturnType<typeof parseHostnamesFile>;
+        try {
+          parsed = parseHostnamesFile(t, "f");
+        } catch (e) {
+          expect(e).toBeInstanceOf(HostnamesError);
+          return;
+        }
+        for (const h of parsed.items) {
+          expect(h.names.length).toBeGreaterThan(0);
+          for (const n of h.names) expect(n).toMatch(/^[a-z0-9_][a-z0-9_.-]*$/);
+        }
+        // Traffic to every named address, rendered: valid Cilium objects, parseable YAML, names only as matchName.
+        const w = new Cluster();
+        const [from] = w.deployment("shop", "web", { app: "web" });
+        for (const h of parsed.items) w.row(from!, "EGRESS", h.ip, 443);
+        w.hostnames.push(...parsed.items);
+        const r = generate(w.inventory, w.data(), { ...defaults, type: "cilium", scope: { kind: "all" } });
+        for (const o of r.objects) {
+          expect(() => new CiliumNetworkPolicy(o.object as never).validate()).not.toThrow();
+          for (const doc of parseAllDocuments(toYaml(o))) expect(doc.errors).toEqual([]);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 
