@@ -31,12 +31,9 @@ export function parseHostnames(list: unknown[]): ParsedHostnames {
 }
 
 // The part of a Hubble flow that names addresses: a DNS answer's query and the addresses it returned.
-const HubbleDns = z.object({
-  flow: z.optional(
-    z.object({ l7: z.optional(z.object({ dns: z.optional(z.object({ query: z.string(), ips: z.optional(z.array(z.string())) })) })) }),
-  ),
-  l7: z.optional(z.object({ dns: z.optional(z.object({ query: z.string(), ips: z.optional(z.array(z.string())) })) })),
-});
+const L7 = z.object({ dns: z.optional(z.object({ query: z.string(), ips: z.optional(z.array(z.string())) })) });
+// `hubble observe -o json` wraps each flow in {"flow": …}; a bare flow is accepted too.
+const HubbleDns = z.object({ flow: z.optional(z.object({ l7: z.optional(L7) })), l7: z.optional(L7) });
 
 export class HostnamesError extends Error {}
 
