@@ -7,6 +7,7 @@ import { CustomObjectsApi } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
 import { installCiliumCrds } from "../../scripts/cluster/cilium-crds.ts";
+import { startCluster } from "../../scripts/cluster/test-cluster.ts";
 import { Cluster, svcPort, tcp } from "../support/builders.ts";
 import { runCli } from "../support/io.ts";
 import { kubeConfig, Seeder, uniqueNs } from "./seed.ts";
@@ -25,11 +26,14 @@ beforeAll(() => {
  * Two new namespaces in the cluster, and a snapshot of web → api → db in `ns`, a reporter in `other`,
  * DNS, the API server, a node probe and a named external.
  */
-async function scenario(prefix: string): Promise<{ file: string; dir: string; ns: string; other: string }> {
+async function scenario(
+  prefix: string,
+  on: { seed: Seeder; kubeconfig: string } = { seed, kubeconfig },
+): Promise<{ file: string; dir: string; ns: string; other: string; kubeconfig: string }> {
   const ns = uniqueNs(prefix);
   const other = uniqueNs(`${prefix}-other`);
-  await seed.namespace(ns);
-  await seed.namespace(other);
+  await on.seed.namespace(ns);
+  await on.seed.namespace(other);
   const c = new Cluster().node("worker-1", "10.0.0.11").apiServer("10.96.0.1", "172.18.0.2", 6443);
   c.dns();
   const [web] = c.deployment(ns, "web", { app: "web" });
@@ -46,11 +50,11 @@ async function scenario(prefix: string): Promise<{ file: string; dir: string; ns
   const dir = await mkdtemp(path.join(tmpdir(), "guardian-cilium-"));
   const file = path.join(dir, "snap.json");
   await writeFile(file, JSON.stringify(c.snapshot()));
-  return { file, dir, ns, other };
+  return { file, dir, ns, other, kubeconfig: on.kubeconfig };
 }
 
 /** Policies for the workloads of `ns` (its db's client in the other namespace is a peer only). */
-const genCilium = (s: { file: string; dir: string; ns: string }, out: string, ...extra: string[]) =>
+const genCilium = (s: { file: string; dir: string; ns: string; kubeconfig: string }, out: string, ...extra: string[]) =>
   runCli(
     [
       "gen",
@@ -63,7 +67,7 @@ const genCilium = (s: { file: string; dir: string; ns: string }, out: string, ..
       "--from-snapshot",
       s.file,
       "--kubeconfig",
-      kubeconfig,
+      s.kubeconfig,
       "--output-dir",
       path.join(s.dir, out),
       ...extra,
@@ -81,6 +85,12 @@ async function generated(dir: string): Promise<Map<string, Record<string, unknow
   return out;
 }
 
+/** Runs the rollback command an --apply printed. */
+const undo = (stderr: string) =>
+  runCli(["rollback", /To undo: kubectl guardian rollback (\S+)/.exec(stderr)?.[1] as string, "--kubeconfig", kubeconfig], {
+    env: { HOME: tmpdir() },
+  });
+
 const GROUP = "cilium.io";
 const cnps = async (ns: string) =>
   (
@@ -97,13 +107,21 @@ const ccnps = async () =>
 
 describe("Cilium output on a real API server", () => {
   it("on a cluster without Cilium, --apply stops with one line naming the missing CRD and applies nothing", async () => {
-    const s = await scenario("nocilium");
-    const r = await genCilium(s, "out", "--apply");
-    expect(r.code).not.toBe(0);
-    const errors = r.stderr.split("\n").filter((l) => l.startsWith("error:"));
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/CiliumNetworkPolicy/);
-    expect(errors[0]).toMatch(/is Cilium installed|cilium\.io/i);
+    // A cluster of its own: the shared one gets the CRDs from whichever file installs them first.
+    const bare = await startCluster();
+    try {
+      const s = await scenario("nocilium", { seed: new Seeder(kubeConfig(bare.kubeconfig)), kubeconfig: bare.kubeconfig });
+      const r = await genCilium(s, "out", "--apply");
+      expect(r.code).toBe(1);
+      const errors = r.stderr.split("\n").filter((l) => l.startsWith("error:"));
+      expect(errors).toEqual([
+        `error: nothing was applied: the API server at ${bare.server} does not serve CiliumNetworkPolicy (cilium.io/v2); is Cilium installed?`,
+      ]);
+      expect(r.stderr).toContain("Check with 'kubectl get crd ciliumnetworkpolicies.cilium.io'");
+      expect((await readdir(path.join(s.dir, "out"))).filter((f) => f.startsWith("rollback-"))).toEqual([]);
+    } finally {
+      await bare.stop();
+    }
   });
 
   it("with the CRDs: a server-side dry run, then apply; the server stores exactly what was generated", async () => {
@@ -153,9 +171,7 @@ describe("Cilium output on a real API server", () => {
     expect(again.code).toBe(0);
     expect(again.stderr.match(/ unchanged \(namespace/g)).toHaveLength(3);
 
-    const rollback = /To undo: kubectl guardian rollback (\S+)/.exec(r.stderr)?.[1] as string;
-    const rb = await runCli(["rollback", rollback, "--kubeconfig", kubeconfig], { env: { HOME: tmpdir() } });
-    expect(rb.code).toBe(0);
+    expect((await undo(r.stderr)).code).toBe(0);
     expect(await cnps(ns)).toEqual([]);
   });
 
@@ -175,5 +191,9 @@ describe("Cilium output on a real API server", () => {
     ]);
     for (const o of mine)
       expect(o.spec).toEqual(want.get(`CiliumClusterwideNetworkPolicy//${(o.metadata as { name: string }).name}`)?.spec);
+
+    // Cluster-scoped objects would reach every later test: the rollback takes them away again.
+    expect((await undo(r.stderr)).code).toBe(0);
+    expect(await ccnps()).toEqual([]);
   });
 });
