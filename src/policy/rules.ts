@@ -202,6 +202,7 @@ export function buildPolicies(index: ClusterIndex, resolved: Resolved, opts: Bui
   }
 
   warnings.push(...checkNamespaceLabels(index, policies));
+  warnings.push(...checkSystemNamespaces(policies));
   const defaultDeny = opts.defaultDeny ? [...new Set(targets.map((t) => t.namespace))].sort() : [];
   const rules = policies.reduce((n, p) => n + p.ingress.length + p.egress.length, 0);
   return {
@@ -259,6 +260,18 @@ function checkNamespaceLabels(index: ClusterIndex, policies: WorkloadPolicy[]): 
     code: "namespace-label",
     message: `namespace ${ns} has no kubernetes.io/metadata.name label (Kubernetes before 1.21), so peers in it will not match; run: kubectl label namespace ${ns} kubernetes.io/metadata.name=${ns}`,
   }));
+}
+
+const SYSTEM_NAMESPACES = new Set(["kube-system", "kube-public", "kube-node-lease"]);
+
+/** A policy in a system namespace that misses one flow can take the cluster down: say so where it is reviewed. */
+function checkSystemNamespaces(policies: WorkloadPolicy[]): Warning[] {
+  return policies
+    .filter((p) => SYSTEM_NAMESPACES.has(p.workload.namespace))
+    .map((p) => ({
+      code: "system-namespace",
+      message: `${p.workload.kind.toLowerCase()} ${p.workload.namespace}/${p.workload.name}: a flow this policy misses in ${p.workload.namespace} can break the whole cluster; review it with care before applying`,
+    }));
 }
 
 /** The broker records no UDP ingress: a UDP port without client evidence will be denied. Say so. */

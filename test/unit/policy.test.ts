@@ -1,5 +1,7 @@
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { describe, expect, it } from "vitest";
+import { toYaml } from "../../src/output/yaml.ts";
+import { reviewRules } from "../../src/review/items.ts";
 import { Cluster, svcPort, T0, tcp } from "../support/builders.ts";
 import { gen } from "../support/generate.ts";
 
@@ -421,5 +423,28 @@ describe("observation time", () => {
   it("is quiet from 5 minutes on, and without a read time; an added DNS rule is not evidence", () => {
     expect(short(T0 + 9 * 60_000)).toEqual([]);
     expect(gen(twoWorkloads(), { allowDns: true }).result.warnings.map((w) => w.code)).not.toContain("short-observation");
+  });
+});
+
+describe("system namespaces", () => {
+  it("a policy for a kube-system workload carries a warning the review shows with its rules", () => {
+    const c = new Cluster();
+    const [dns] = c.dns();
+    const [web] = c.deployment("shop", "web", { app: "web" });
+    c.row(web!, "EGRESS", "10.96.0.10", 53, { proto: "UDP" });
+    c.row(dns!, "EGRESS", "1.1.1.1", 53, { proto: "UDP" });
+    const w = (scope: Parameters<typeof gen>[1]) =>
+      gen(c, scope)
+        .result.warnings.filter((x) => x.code === "system-namespace")
+        .map((x) => x.message);
+    expect(w({})).toEqual([
+      "deployment kube-system/coredns: a flow this policy misses in kube-system can break the whole cluster; review it with care before applying",
+    ]);
+    expect(w({ scope: { kind: "namespace", namespace: "shop" } })).toEqual([]);
+    const r = gen(c);
+    const shown = reviewRules(r.result.policies, r.objects, toYaml, r.index, r.result.warnings).find(
+      (x) => x.workload === "deployment kube-system/coredns",
+    );
+    expect(shown?.warnings.some((x) => x.includes("can break the whole cluster"))).toBe(true);
   });
 });
