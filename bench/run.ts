@@ -50,6 +50,12 @@ for (const size of (values.e2e as string).split(",").filter(Boolean)) {
   results.push({ name: "  fewer broker requests", value: fewer, unit: "×", ...(large ? { target: "≥ 10×", pass: fewer >= 10 } : {}) });
 }
 
+// --hostnames: Hubble's DNS flows read into names for addresses.
+{
+  const r = JSON.parse(execFileSync(process.execPath, [path.join(ROOT, "bench/hostnames.ts")], { encoding: "utf8" }).trim());
+  results.push({ name: `--hostnames: ${r.lines} Hubble DNS flows (${r.mib.toFixed(0)} MiB) → ${r.entries} addresses`, value: r.ms, unit: "ms", target: "< 5000 ms", pass: r.ms < 5000 });
+}
+
 // Review UI: keypress to frame with 2,000 rules (bundled first: Node does not run .tsx).
 {
   const out = path.join(ROOT, "dist", "bench-tui.mjs");
