@@ -1,6 +1,6 @@
 // `gen networkpolicy`: complete → validate → run, in kubectl's manner.
 import path from "node:path";
-import type { Scope } from "../policy/pipeline.ts";
+import type { GenerateOptions, Scope } from "../policy/pipeline.ts";
 import type { GenFlags } from "./app.ts";
 import { UsageError } from "./errors.ts";
 import type { Io } from "./io.ts";
@@ -10,12 +10,14 @@ const HELP = "kubectl guardian gen networkpolicy";
 
 export type Source = { kind: "demo" } | { kind: "snapshot"; path: string } | { kind: "cluster"; flags: ClusterFlags };
 
-export interface GenOptions {
+/** What gen passes through to the policy pipeline as it is. */
+type PipelineFlags = Pick<GenerateOptions, "type" | "allowDns" | "minFlows" | "policyTypes" | "defaultDeny" | "includeDropped">;
+
+export interface GenOptions extends PipelineFlags {
   /** The scope once the namespace is known (-n, else the context's). */
   scopeFor: (namespace: string) => Scope;
   /** -n as given. */
   namespace?: string;
-  type: "kubernetes" | "cilium";
   /** --hostnames: names for external addresses. */
   hostnames?: string;
   clusterwide: boolean;
@@ -39,12 +41,7 @@ export interface GenOptions {
   /** Given explicitly, or null for the default (decided once the decisions file is known). */
   undecided: "accept" | "reject" | "fail" | null;
   ci: boolean;
-  allowDns: boolean;
-  minFlows: number;
-  policyTypes: ("Ingress" | "Egress")[];
-  defaultDeny: boolean;
-  includeDropped: boolean;
-  /** Milliseconds. */
+  /** Milliseconds before the data was read. */
   since?: number;
   force: boolean;
   color: "auto" | "always" | "never";
