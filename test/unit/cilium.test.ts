@@ -127,13 +127,17 @@ const cep = (p: InventoryPod): CEndpoint => ({ kind: "pod", namespace: p.namespa
 const vep = (p: InventoryPod) => ({ ip: p.ips[0] as string, pod: { namespace: p.namespace, labels: p.labels, ports: p.containerPorts } });
 
 describe("Cilium output against an independent Cilium evaluator", () => {
-  it("(a) observed flows are allowed; (b) with default deny nothing else is, namespaced or clusterwide", () => {
+  it("(a) observed flows are allowed; (b) with default deny nothing else is, namespaced or clusterwide; all schema-valid", () => {
     fc.assert(
       fc.property(arbWorld, fc.boolean(), (w, clusterwide) => {
         const b = build(w);
         const pols = gen(b.c, { type: "cilium", clusterwide, defaultDeny: !clusterwide }).objects.map(
           (o) => o.object as unknown as CiliumObject,
         );
+        for (const o of pols) {
+          const Model = o.kind === "CiliumClusterwideNetworkPolicy" ? CiliumClusterwideNetworkPolicy : CiliumNetworkPolicy;
+          expect(() => new Model(o as never).validate()).not.toThrow();
+        }
         // The product's evaluator (src/verify) must agree with the test's on every observed flow.
         const product = new PolicyEvaluator(pols as never, (n) => ({ "kubernetes.io/metadata.name": n }));
         for (const f of b.observed) {
