@@ -75,7 +75,7 @@ const CONNECTION_OPTIONS = {
   "broker-service": { type: "string", describe: "Name of the broker Service (default: found by label)" },
   concurrency: { type: "number", default: 8, describe: "Broker requests in flight at once" },
   "request-timeout": { type: "string", default: "30s", describe: "Timeout of each broker request" },
-  verbose: { alias: "v", type: "boolean", default: false, describe: "Log each request (never credentials)" },
+  verbose: { alias: "v", type: "boolean", default: false, describe: "Log each request (never credentials); list every warning" },
 } as const satisfies Record<string, Options>;
 
 /** kubectl's help layout: a comment line, then the command on a line of its own (never wrapped). */

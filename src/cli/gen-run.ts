@@ -186,7 +186,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
         rules: decided.policies.reduce((n, p) => n + p.ingress.length + p.egress.length, 0),
       },
     };
-    for (const line of summaryLines(written, objects.length, kindNames(o), paint, write)) io.stderr.write(`${line}\n`);
+    for (const line of summaryLines(written, objects.length, kindNames(o), paint, write, o.verbose)) io.stderr.write(`${line}\n`);
     for (const n of decided.notes) io.stderr.write(`${n}\n`);
     if (src.failures.length > 0)
       io.stderr.write(paint.warn(`${src.failures.length} pod(s) could not be read from the broker; see the warnings above\n`));

@@ -41,6 +41,8 @@ export interface GenOptions extends PipelineFlags {
   /** Given explicitly, or null for the default (decided once the decisions file is known). */
   undecided: "accept" | "reject" | "fail" | null;
   ci: boolean;
+  /** -v: every warning, not a few of each kind. */
+  verbose: boolean;
   /** Milliseconds before the data was read. */
   since?: number;
   force: boolean;
@@ -123,6 +125,7 @@ export function complete(f: GenFlags, io: Io): GenOptions {
     decisionsPath: f.decisions ?? path.join(f.outputDir || io.cwd, "guardian-decisions.yaml"),
     undecided: (f.undecided as GenOptions["undecided"]) ?? null,
     ci,
+    verbose: f.verbose,
     allowDns: f.allowDns,
     minFlows: f.minFlows,
     policyTypes: (["Ingress", "Egress"] as const).filter((t) => policyTypes.includes(t.toLowerCase())),

@@ -12,15 +12,29 @@ export const ansi: Paint = { warn: (s) => `\x1b[33m${s}\x1b[0m`, bold: (s) => `\
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
+/** Beyond this many warnings of one kind, a run over hundreds of workloads shows a few and counts the rest. */
+const SHOWN_PER_CODE = 5;
+
 export function summaryLines(
   r: BuildResult,
   objects: number,
   kind: { one: string; many: string },
   paint: Paint,
   write?: WriteReport,
+  allWarnings = false,
 ): string[] {
   const lines: string[] = [];
-  for (const w of r.warnings) lines.push(paint.warn(`warning: ${w.message}`));
+  const byCode = new Map<string, number>();
+  for (const w of r.warnings) byCode.set(w.code, (byCode.get(w.code) ?? 0) + 1);
+  const shown = new Map<string, number>();
+  for (const w of r.warnings) {
+    const total = byCode.get(w.code) ?? 0;
+    const n = (shown.get(w.code) ?? 0) + 1;
+    shown.set(w.code, n);
+    if (allWarnings || total <= SHOWN_PER_CODE || n < SHOWN_PER_CODE) lines.push(paint.warn(`warning: ${w.message}`));
+    else if (n === SHOWN_PER_CODE)
+      lines.push(paint.warn(`warning: … and ${total - SHOWN_PER_CODE + 1} more ${w.code} warnings (-v lists them all)`));
+  }
   for (const f of r.failed) lines.push(paint.warn(`warning: ${f.message}`));
   const skipped = Object.entries(r.skipped)
     .filter(([, n]) => (n ?? 0) > 0)

@@ -1,5 +1,6 @@
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { describe, expect, it } from "vitest";
+import { plain, summaryLines } from "../../src/output/summary.ts";
 import { toYaml } from "../../src/output/yaml.ts";
 import { reviewRules } from "../../src/review/items.ts";
 import { Cluster, svcPort, T0, tcp } from "../support/builders.ts";
@@ -446,5 +447,23 @@ describe("system namespaces", () => {
       (x) => x.workload === "deployment kube-system/coredns",
     );
     expect(shown?.warnings.some((x) => x.includes("can break the whole cluster"))).toBe(true);
+  });
+});
+
+describe("the run summary", () => {
+  it("over hundreds of workloads shows a few warnings of each kind and counts the rest; -v shows them all", () => {
+    const c = new Cluster();
+    for (let i = 0; i < 8; i++) {
+      const [p] = c.deployment("shop", `w${i}`, { app: `w${i}` });
+      c.row(p!, "EGRESS", `198.51.100.${i + 1}`, 443, { at: T0 });
+    }
+    const r = gen(c, { readAt: T0 + 60_000 });
+    const kind = { one: "NetworkPolicy", many: "NetworkPolicies" };
+    const short = (lines: string[]) => lines.filter((l) => l.includes("observed for only") || l.includes("short-observation"));
+    const few = short(summaryLines(r.result, r.objects.length, kind, plain));
+    expect(few).toHaveLength(5);
+    expect(few[4]).toBe("warning: … and 4 more short-observation warnings (-v lists them all)");
+    expect(short(summaryLines(r.result, r.objects.length, kind, plain, undefined, true))).toHaveLength(8);
+    expect(summaryLines(r.result, r.objects.length, kind, plain).at(-1)).toBe("8 warnings");
   });
 });
