@@ -193,9 +193,10 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
     if (pod) return workloadPeer(pod, ip) ?? "unlabeled";
     const node = index.nodesByIp.get(ip.text);
     if (node !== undefined) return addrPeer(`node:${ip.text}`, () => ({ kind: "node", cidr: hostCidr(ip), node }));
-    const names = namesByIp.get(ip.text);
-    if (names) return addrPeer(`fqdn:${ip.text}`, () => fqdnPeer(names, ip));
-    return addrPeer(`cidr:${ip.text}`, () => ({ kind: "external", cidr: hostCidr(ip) }));
+    return addrPeer(`cidr:${ip.text}`, () => {
+      const names = namesByIp.get(ip.text);
+      return names ? fqdnPeer(names, ip) : { kind: "external", cidr: hostCidr(ip) };
+    });
   };
 
   /** The workloads behind a selector Service and the pod port each serves the Service port on. */
