@@ -45,11 +45,16 @@ export function crdFromSchema(
   };
 }
 
-/** The folder holding both schema files: $GUARDIAN_CILIUM_SCHEMAS, else shared/reference/crds beside the repo. */
+/**
+ * The folder holding both schema files: $GUARDIAN_CILIUM_SCHEMAS, else test/fixtures/cilium-crds (should
+ * they ever be committed), else shared/reference/crds beside the repo.
+ */
 export function findCiliumSchemas(): string | null {
-  const candidates = [process.env.GUARDIAN_CILIUM_SCHEMAS, path.join(ROOT, "..", "shared", "reference", "crds")].filter(
-    Boolean,
-  ) as string[];
+  const candidates = [
+    process.env.GUARDIAN_CILIUM_SCHEMAS,
+    path.join(ROOT, "test", "fixtures", "cilium-crds"),
+    path.join(ROOT, "..", "shared", "reference", "crds"),
+  ].filter(Boolean) as string[];
   return candidates.find((d) => CILIUM_SCHEMA_FILES.every((f) => existsSync(path.join(d, f)))) ?? null;
 }
 
