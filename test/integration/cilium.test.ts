@@ -105,6 +105,9 @@ const ccnps = async () =>
     }
   ).items;
 
+// Named in the test titles, so that a run's report says which validation the server did.
+const SCHEMA = inject("ciliumSchemas") ? "Cilium's real schema" : "an open schema: Cilium's schema files are absent";
+
 describe("Cilium output on a real API server", () => {
   it("on a cluster without Cilium, --apply stops with one line naming the missing CRD and applies nothing", async () => {
     // A cluster of its own: the shared one gets the CRDs from whichever file installs them first.
@@ -124,7 +127,7 @@ describe("Cilium output on a real API server", () => {
     }
   });
 
-  it("with the CRDs: a server-side dry run, then apply; the server stores exactly what was generated", async () => {
+  it(`with the CRDs (${SCHEMA}): a server-side dry run, then apply; the server stores exactly what was generated`, async () => {
     await installCiliumCrds(seed.kc, inject("ciliumSchemas"));
     const s = await scenario("cilium");
     const { ns, other } = s;
@@ -175,7 +178,31 @@ describe("Cilium output on a real API server", () => {
     expect(await cnps(ns)).toEqual([]);
   });
 
-  it("--clusterwide applies one CiliumClusterwideNetworkPolicy per workload, stored as generated", async () => {
+  it(`a policy that breaks Cilium's schema: ${inject("ciliumSchemas") ? "refused" : "accepted"} by the server's dry run (${SCHEMA})`, async () => {
+    await installCiliumCrds(seed.kc, inject("ciliumSchemas"));
+    const s = await scenario("cnpbad");
+    const dry = await genCilium(s, "out", "--dry-run=server");
+    expect(dry.code).toBe(0);
+    const file = (await readdir(path.join(s.dir, "out"))).find((f) => f.endsWith("-api-ciliumnetworkpolicy.yaml")) as string;
+    const obj = parse(await readFile(path.join(s.dir, "out", file), "utf8"));
+    obj.spec.egress[0].toPorts[0].ports[0].protocol = "TCPX";
+    const code = await custom
+      .createNamespacedCustomObject({
+        group: GROUP,
+        version: "v2",
+        namespace: s.ns,
+        plural: "ciliumnetworkpolicies",
+        body: obj,
+        dryRun: "All",
+      })
+      .then(() => 0)
+      .catch((e: { code?: number }) => e.code);
+    // Only Cilium's real schema knows the protocols; the open one takes any spec.
+    expect(code).toBe(inject("ciliumSchemas") ? 422 : 0);
+    expect(await cnps(s.ns)).toEqual([]);
+  });
+
+  it(`--clusterwide (${SCHEMA}) applies one CiliumClusterwideNetworkPolicy per workload, stored as generated`, async () => {
     await installCiliumCrds(seed.kc, inject("ciliumSchemas"));
     const s = await scenario("ccnp");
     const { ns } = s;
