@@ -1,6 +1,7 @@
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { CiliumNetworkPolicy } from "@kubernetes-models/cilium/cilium.io/v2/CiliumNetworkPolicy";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -61,6 +62,33 @@ describe("the single-file binary", () => {
     const names = docs.map((d) => `${d.toJS().metadata.namespace}/${d.toJS().metadata.name}`).sort();
     expect(names).toEqual(
       expect.arrayContaining(["shop/web-guardian", "shop/api-guardian", "shop/db-guardian", "analytics/reporter-guardian"]),
+    );
+  });
+
+  it("runs the demo as Cilium policies, naming the payments API from Hubble DNS flows it is given", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-e2e-"));
+    // The demo names it already; a Hubble file adds a second name for one of its addresses. Same port: one entry.
+    const dns = { flow: { l7: { type: "RESPONSE", dns: { query: "pay.example.org.", ips: ["93.184.216.34"] } } } };
+    await writeFile(path.join(dir, "dns.jsonl"), `${JSON.stringify(dns)}\n`);
+    const r = bare([
+      "gen",
+      "netpol",
+      "api",
+      "-n",
+      "shop",
+      "--demo",
+      "-t",
+      "cilium",
+      "--hostnames",
+      path.join(dir, "dns.jsonl"),
+      "--output-dir",
+      "",
+    ]);
+    expect(r.code).toBe(0);
+    const api = parseAllDocuments(r.stdout)[0]?.toJS();
+    expect(() => new CiliumNetworkPolicy(api).validate()).not.toThrow();
+    expect(api.spec.egress).toContainEqual(
+      expect.objectContaining({ toFQDNs: [{ matchName: "pay.example.org" }, { matchName: "payments.example.com" }] }),
     );
   });
 
