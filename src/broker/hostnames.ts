@@ -37,45 +37,79 @@ const HubbleDns = z.object({ flow: z.optional(z.object({ l7: z.optional(L7) })),
 
 export class HostnamesError extends Error {}
 
+/** The list formats: a JSON list of {ip, names}, or {"hostnames": [...]} as in a snapshot. */
+export function isListFormat(head: string): boolean {
+  const t = head.trimStart();
+  return t.startsWith("[") || /^\{\s*"hostnames"/.test(t);
+}
+
 /**
- * A --hostnames file: a JSON list of {ip, names} (or {"hostnames": [...]}, as in a snapshot), or JSON
- * lines of Hubble flows, of which DNS answers with addresses count and everything else is skipped.
+ * Hubble flows as JSON lines, one at a time (a capture can be large): DNS answers with addresses name
+ * them; other flows are skipped unparsed once the input has proved to be JSON; bad lines are counted.
  */
-export function parseHostnamesFile(text: string, source: string): ParsedHostnames & { format: "list" | "hubble" } {
-  const trimmed = text.trim();
-  if (trimmed.startsWith("[") || /^\{\s*"hostnames"/.test(trimmed)) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(trimmed);
-    } catch (e) {
-      throw new HostnamesError(`${source} is not valid JSON: ${(e as Error).message}`);
-    }
-    const list = Array.isArray(doc) ? doc : (doc as { hostnames?: unknown }).hostnames;
-    if (!Array.isArray(list)) throw new HostnamesError(`${source}: "hostnames" is not a list`);
-    return { ...parseHostnames(list), format: "list" };
-  }
-  const entries: unknown[] = [];
-  let malformed = 0;
-  let lines = 0;
-  for (const line of trimmed.split("\n")) {
-    if (!line.trim()) continue;
-    lines++;
+export class HubbleDnsReader {
+  private readonly byIp = new Map<string, Set<string>>();
+  private lines = 0;
+  private json = 0;
+  private malformed = 0;
+
+  add(line: string): void {
+    if (!line.trim()) return;
+    this.lines++;
+    // Most flows are not DNS; parsing only the lines that can be saves most of the time.
+    if (this.json > 0 && !line.includes('"dns"')) return;
     let doc: unknown;
     try {
       doc = JSON.parse(line);
+      this.json++;
     } catch {
-      malformed++;
-      continue;
+      this.malformed++;
+      return;
     }
     const r = HubbleDns.safeParse(doc);
     const dns = r.success ? (r.data.flow?.l7?.dns ?? r.data.l7?.dns) : undefined;
-    // Queries and answers without addresses (NXDOMAIN, AAAA-less names) name nothing.
-    for (const ip of dns?.ips ?? []) entries.push({ ip, names: [dns?.query ?? ""] });
+    if (!dns) return;
+    const name = normalise(dns.query);
+    // Queries and answers without addresses (NXDOMAIN, no AAAA) name nothing.
+    for (const raw of dns.ips ?? []) {
+      const ip = raw.trim();
+      if (!ipaddr.isValid(ip) || !DNS_NAME.test(name)) {
+        this.malformed++;
+        continue;
+      }
+      const key = ipaddr.process(ip).toString();
+      const names = this.byIp.get(key) ?? new Set<string>();
+      this.byIp.set(key, names);
+      names.add(name);
+    }
   }
-  if (lines > 0 && malformed === lines)
-    throw new HostnamesError(`${source} is neither a JSON list of {ip, names} nor JSON lines of Hubble flows`);
-  const parsed = parseHostnames(entries);
-  return { items: mergeHostnames(parsed.items, []), malformed: malformed + parsed.malformed, format: "hubble" };
+
+  result(source: string): ParsedHostnames {
+    if (this.lines > 0 && this.json === 0)
+      throw new HostnamesError(`${source} is neither a JSON list of {ip, names} nor JSON lines of Hubble flows`);
+    const items = [...this.byIp].map(([ip, names]) => ({ ip, names: [...names] }));
+    return { items: mergeHostnames(items, []), malformed: this.malformed };
+  }
+}
+
+/** A whole --hostnames file's text, in either format. */
+export function parseHostnamesFile(text: string, source: string): ParsedHostnames & { format: "list" | "hubble" } {
+  if (isListFormat(text)) return { ...parseHostnamesList(text, source), format: "list" };
+  const reader = new HubbleDnsReader();
+  for (const line of text.split("\n")) reader.add(line);
+  return { ...reader.result(source), format: "hubble" };
+}
+
+export function parseHostnamesList(text: string, source: string): ParsedHostnames {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new HostnamesError(`${source} is not valid JSON: ${(e as Error).message}`);
+  }
+  const list = Array.isArray(doc) ? doc : (doc as { hostnames?: unknown }).hostnames;
+  if (!Array.isArray(list)) throw new HostnamesError(`${source}: "hostnames" is not a list`);
+  return parseHostnames(list);
 }
 
 /** One entry per address, with every name either list gives it. */

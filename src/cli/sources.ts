@@ -1,7 +1,15 @@
 // Where traffic comes from: the bundled demo, a snapshot file, or the live cluster and its broker.
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import type { FetchResult } from "../broker/fetch.ts";
-import { HostnamesError, mergeHostnames, parseHostnamesFile } from "../broker/hostnames.ts";
+import {
+  HostnamesError,
+  HubbleDnsReader,
+  isListFormat,
+  mergeHostnames,
+  type ParsedHostnames,
+  parseHostnamesList,
+} from "../broker/hostnames.ts";
 import { type LoadedSnapshot, parseSnapshot, SnapshotError } from "../broker/snapshot.ts";
 import type { KubeTarget } from "../cluster/kubeconfig.ts";
 import type { Inventory, Warning } from "../model/types.ts";
@@ -109,23 +117,36 @@ export const hostnamesSkipped = (n: number) =>
 export async function withHostnames(src: Loaded, file: string | undefined): Promise<Loaded> {
   if (file === undefined) return src;
   const hint = "Give a JSON list of {ip, names}, or the output of 'hubble observe --protocol dns -o json'.";
-  let text: string;
+  let parsed: ParsedHostnames;
   try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    throw new CliError(`cannot read hostnames file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, EXIT.error, hint);
-  }
-  let parsed: ReturnType<typeof parseHostnamesFile>;
-  try {
-    parsed = parseHostnamesFile(text, `hostnames file ${file}`);
+    parsed = await readHostnames(file);
   } catch (e) {
     if (e instanceof HostnamesError) throw new CliError(e.message, EXIT.error, hint);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) throw new CliError(`cannot read hostnames file ${file}: ${code}`, EXIT.error, hint);
     throw e;
   }
   const snap = src.snapshot;
   snap.data = { ...snap.data, hostnames: mergeHostnames(snap.data.hostnames ?? [], parsed.items) };
   snap.malformed = { ...snap.malformed, hostnames: snap.malformed.hostnames + parsed.malformed };
   return src;
+}
+
+/** A list is read whole; Hubble's JSON lines are streamed, as a capture can be far larger than its answers. */
+export async function readHostnames(file: string): Promise<ParsedHostnames> {
+  const source = `hostnames file ${file}`;
+  const handle = await open(file);
+  try {
+    const head = Buffer.alloc(256);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (isListFormat(head.toString("utf8", 0, bytesRead))) return parseHostnamesList(await handle.readFile("utf8"), source);
+    const reader = new HubbleDnsReader();
+    const lines = createInterface({ input: handle.createReadStream({ start: 0, autoClose: false }), crlfDelay: Number.POSITIVE_INFINITY });
+    for await (const line of lines) reader.add(line);
+    return reader.result(source);
+  } finally {
+    await handle.close();
+  }
 }
 
 function fromSnapshot(snapshot: LoadedSnapshot): Loaded {

@@ -69,6 +69,8 @@ describe("--hostnames files", () => {
       JSON.stringify({ flow: { verdict: "FORWARDED", l4: { TCP: { destination_port: 443 } } } }),
       JSON.stringify({ l7: { dns: { query: "bare.example.org", ips: ["198.51.100.4"] } } }),
       flow({ query: "bad name.example.com.", ips: ["198.51.100.5"] }),
+      // A truncated DNS line is counted; other lines are not even parsed once the file is known to be JSON.
+      '{"flow": {"l7": {"dns": {"query": "cut.example.com.", "ips": ["198.51',
       "not json",
       "",
     ].join("\n");
@@ -123,6 +125,9 @@ describe("--hostnames files", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("error: cannot read hostnames file /nonexistent/dns.jsonl: ENOENT");
     expect(missing.stderr).toContain("hubble observe --protocol dns -o json");
+    const dir = await runCli(["gen", "netpol", "api", "-n", "shop", "--demo", "--hostnames", "/tmp"]);
+    expect(dir.code).toBe(1);
+    expect(dir.stderr).toContain("error: cannot read hostnames file /tmp: EISDIR");
   });
 });
 
