@@ -14,6 +14,8 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 
 /** Beyond this many warnings of one kind, a run over hundreds of workloads shows a few and counts the rest. */
 const SHOWN_PER_CODE = 5;
+/** Each of these names a permission to ask for: all are shown. */
+const ALWAYS_SHOWN = new Set(["rbac"]);
 
 export function summaryLines(
   r: BuildResult,
@@ -31,7 +33,8 @@ export function summaryLines(
     const total = byCode.get(w.code) ?? 0;
     const n = (shown.get(w.code) ?? 0) + 1;
     shown.set(w.code, n);
-    if (allWarnings || total <= SHOWN_PER_CODE || n < SHOWN_PER_CODE) lines.push(paint.warn(`warning: ${w.message}`));
+    if (allWarnings || ALWAYS_SHOWN.has(w.code) || total <= SHOWN_PER_CODE || n < SHOWN_PER_CODE)
+      lines.push(paint.warn(`warning: ${w.message}`));
     else if (n === SHOWN_PER_CODE)
       lines.push(paint.warn(`warning: … and ${total - SHOWN_PER_CODE + 1} more ${w.code} warnings (-v lists them all)`));
   }

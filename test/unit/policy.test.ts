@@ -465,5 +465,9 @@ describe("the run summary", () => {
     expect(few[4]).toBe("warning: … and 4 more short-observation warnings (-v lists them all)");
     expect(short(summaryLines(r.result, r.objects.length, kind, plain, undefined, true))).toHaveLength(8);
     expect(summaryLines(r.result, r.objects.length, kind, plain).at(-1)).toBe("8 warnings");
+    // Each missing permission is one the user must ask for: never collapsed.
+    const rbac = Array.from({ length: 7 }, (_, i) => ({ code: "rbac", message: `cannot list r${i} in all namespaces (forbidden)` }));
+    const lines = summaryLines({ ...r.result, warnings: rbac }, r.objects.length, kind, plain);
+    expect(lines.filter((l) => l.startsWith("warning: cannot list"))).toHaveLength(7);
   });
 });
