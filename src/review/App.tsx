@@ -2,6 +2,7 @@
 // YAML and confirmations. All state changes go through the pure reducer in state.ts.
 import { Box, Text, useApp, useInput, useWindowSize } from "ink";
 import { useEffect, useReducer } from "react";
+import { yamlExcerpt } from "./items.ts";
 import { type Action, counts, keyToAction, type ReviewRule, type ReviewState, reduce, selected, visible } from "./state.ts";
 
 export interface AppProps {
@@ -107,8 +108,8 @@ function Detail({ s, width, height }: { s: ReviewState; width: number; height: n
     ...r.evidence.map((x) => `  ${x}`),
     ...(r.warnings.length ? ["", "warnings", ...r.warnings.map((x) => `  ! ${x}`)] : []),
     "",
-    "policy (▶ marks this rule)",
-    ...r.yaml,
+    "policy (▶ marks this rule; y shows it whole)",
+    ...yamlExcerpt(r.yaml),
   ];
   return (
     <Box flexDirection="column">

@@ -11,6 +11,17 @@ const MARK = "▶ ";
 const PAD = "  ";
 
 /** The policy's YAML with the lines of one rule's peer entries (its comment and the items after it) marked. */
+/** The marked lines with a little context, so the rule is in view without scrolling; the whole file otherwise. */
+export function yamlExcerpt(lines: string[], context = 2): string[] {
+  const first = lines.findIndex((l) => l.startsWith(MARK));
+  if (first < 0) return lines;
+  let last = first;
+  for (let i = first; i < lines.length; i++) if (lines[i]?.startsWith(MARK)) last = i;
+  const from = Math.max(0, first - context);
+  const to = Math.min(lines.length, last + context + 1);
+  return [...(from > 0 ? [`${PAD}…`] : []), ...lines.slice(from, to), ...(to < lines.length ? [`${PAD}…`] : [])];
+}
+
 export function markedYaml(yaml: string, ruleId: string): string[] {
   let inRule = false;
   let at = -1;

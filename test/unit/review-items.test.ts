@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { toYaml } from "../../src/output/yaml.ts";
-import { markedYaml, reviewRules } from "../../src/review/items.ts";
+import { markedYaml, reviewRules, yamlExcerpt } from "../../src/review/items.ts";
 import { Cluster } from "../support/builders.ts";
 import { gen } from "../support/generate.ts";
 
@@ -41,6 +41,13 @@ describe("what the review shows for a rule", () => {
     const rules = reviewRules(r.result.policies, r.objects, toYaml, r.index, [...r.result.warnings, ...broken]);
     const web = rules.find((x) => x.workload === "deployment shop/web");
     expect(web?.warnings.some((w) => w.startsWith("observed deployment shop/web → statefulset shop/db"))).toBe(true);
+  });
+
+  it("the detail pane's excerpt: the marked lines with two of context, elisions shown; the whole file when nothing is marked", () => {
+    const lines = ["  a", "  b", "  c", "  d", "▶ e", "▶ f", "  g", "  h", "  i", "  j"];
+    expect(yamlExcerpt(lines)).toEqual(["  …", "  c", "  d", "▶ e", "▶ f", "  g", "  h", "  …"]);
+    expect(yamlExcerpt(["▶ x", "  y"])).toEqual(["▶ x", "  y"]);
+    expect(yamlExcerpt(["  x", "  y"])).toEqual(["  x", "  y"]);
   });
 
   it("marks only the lines of the rule's own entries", () => {

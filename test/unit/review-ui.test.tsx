@@ -44,6 +44,26 @@ describe("review UI", () => {
     expect(lines.at(-1)).toContain("space toggle");
   });
 
+  it("side by side, the rule's own YAML is in view, not the top of the file", () => {
+    const long = rules(6).map((r) => ({
+      ...r,
+      yaml: [...Array.from({ length: 30 }, (_, i) => `  line ${i}`), `▶ # ${r.id}: the rule`, "▶ - toEndpoints: …", "  tail"],
+    }));
+    const app = render(
+      <App
+        initial={initialState(long, {})}
+        title="t"
+        writeVerb="write"
+        color={false}
+        onDone={() => {}}
+        size={{ columns: 120, rows: 30 }}
+      />,
+    );
+    const f = app.lastFrame() ?? "";
+    expect(f).toContain(`▶ # ${long[0]?.id}: the rule`);
+    expect(f).not.toContain("line 0");
+  });
+
   it("a accepts and moves on, r rejects; the header counts follow", async () => {
     const { lastFrame, stdin } = mount();
     await press(stdin, "a", "r");
