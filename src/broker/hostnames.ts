@@ -53,7 +53,8 @@ export class HubbleDnsReader {
   private json = 0;
   private malformed = 0;
 
-  add(line: string): void {
+  add(raw: string): void {
+    const line = this.lines === 0 ? raw.replace(/^\uFEFF/, "") : raw;
     if (!line.trim()) return;
     this.lines++;
     // Most flows are not DNS; parsing only the lines that can be saves most of the time.
@@ -93,7 +94,8 @@ export class HubbleDnsReader {
 }
 
 /** A whole --hostnames file's text, in either format. */
-export function parseHostnamesFile(text: string, source: string): ParsedHostnames & { format: "list" | "hubble" } {
+export function parseHostnamesFile(raw: string, source: string): ParsedHostnames & { format: "list" | "hubble" } {
+  const text = raw.replace(/^\uFEFF/, "");
   if (isListFormat(text)) return { ...parseHostnamesList(text, source), format: "list" };
   const reader = new HubbleDnsReader();
   for (const line of text.split("\n")) reader.add(line);

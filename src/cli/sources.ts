@@ -98,7 +98,8 @@ export async function loadSnapshotFile(file: string): Promise<Loaded> {
   }
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    // A BOM, as Windows editors and PowerShell write, is not JSON.
+    doc = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (e) {
     throw new CliError(`snapshot ${file} is not valid JSON: ${(e as Error).message}`, EXIT.error, RECORD_HINT);
   }
@@ -139,7 +140,8 @@ export async function readHostnames(file: string): Promise<ParsedHostnames> {
   try {
     const head = Buffer.alloc(256);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    if (isListFormat(head.toString("utf8", 0, bytesRead))) return parseHostnamesList(await handle.readFile("utf8"), source);
+    if (isListFormat(head.toString("utf8", 0, bytesRead).replace(/^\uFEFF/, "")))
+      return parseHostnamesList((await handle.readFile("utf8")).replace(/^\uFEFF/, ""), source);
     const reader = new HubbleDnsReader();
     const lines = createInterface({ input: handle.createReadStream({ start: 0, autoClose: false }), crlfDelay: Number.POSITIVE_INFINITY });
     for await (const line of lines) reader.add(line);

@@ -120,6 +120,34 @@ describe("--hostnames files", () => {
     expect(blind.stdout).toMatch(/^UNKNOWN /);
   });
 
+  it("files with a byte-order mark (Windows editors, PowerShell) read like any other", async () => {
+    const { mkdtemp, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(`${tmpdir()}/fqdn-bom-`);
+    await writeFile(`${dir}/snap.json`, `\uFEFF${JSON.stringify(shop({ names: false }).snapshot())}`);
+    await writeFile(`${dir}/list.json`, `\uFEFF${JSON.stringify([{ ip: "93.184.216.34", names: ["a.example.com"] }])}`);
+    await writeFile(`${dir}/dns.jsonl`, `\uFEFF${flow({ query: "b.example.com.", ips: ["93.184.216.34"] })}\n`);
+    for (const names of ["list.json", "dns.jsonl"]) {
+      const r = await runCli([
+        "gen",
+        "netpol",
+        "api",
+        "-n",
+        "shop",
+        "--from-snapshot",
+        `${dir}/snap.json`,
+        "--hostnames",
+        `${dir}/${names}`,
+        "-t",
+        "cilium",
+        "--output-dir",
+        "",
+      ]);
+      expect(r.stderr).not.toContain("error:");
+      expect(r.stdout).toMatch(/matchName: [ab]\.example\.com/);
+    }
+  });
+
   it("a file that cannot be read or parsed is one error line with the fix", async () => {
     const missing = await runCli(["gen", "netpol", "api", "-n", "shop", "--demo", "--hostnames", "/nonexistent/dns.jsonl"]);
     expect(missing.code).toBe(1);
