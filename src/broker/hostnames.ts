@@ -93,13 +93,24 @@ export class HubbleDnsReader {
   }
 }
 
-/** A whole --hostnames file's text, in either format. */
-export function parseHostnamesFile(raw: string, source: string): ParsedHostnames & { format: "list" | "hubble" } {
-  const text = raw.replace(/^\uFEFF/, "");
-  if (isListFormat(text)) return { ...parseHostnamesList(text, source), format: "list" };
+/**
+ * A --hostnames input line by line (a file or stdin): a list is gathered and parsed whole, Hubble's
+ * flows one at a time. A first line of "[", "{" alone or '{"hostnames"' starts a list.
+ */
+export async function readHostnameLines(lines: AsyncIterable<string> | Iterable<string>, source: string): Promise<ParsedHostnames> {
   const reader = new HubbleDnsReader();
-  for (const line of text.split("\n")) reader.add(line);
-  return { ...reader.result(source), format: "hubble" };
+  let list: string[] | null = null;
+  let first = true;
+  for await (const raw of lines) {
+    const line = first ? raw.replace(/^\uFEFF/, "") : raw;
+    if (first && line.trim()) {
+      first = false;
+      if (isListFormat(line) || line.trim() === "{") list = [];
+    }
+    if (list) list.push(line);
+    else reader.add(line);
+  }
+  return list ? parseHostnamesList(list.join("\n"), source) : reader.result(source);
 }
 
 export function parseHostnamesList(text: string, source: string): ParsedHostnames {

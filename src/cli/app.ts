@@ -61,7 +61,8 @@ const GEN_HELP = "kubectl guardian gen networkpolicy";
 const HOSTNAMES_OPTION = {
   hostnames: {
     type: "string",
-    describe: "DNS names of external addresses: a JSON list of {ip, names}, or Hubble DNS flows (hubble observe --protocol dns -o json)",
+    describe:
+      'DNS names of external addresses: a JSON list of {ip, names}, or Hubble DNS flows (hubble observe --protocol dns -o json); "-" reads stdin',
   },
 } as const satisfies Record<string, Options>;
 
@@ -145,7 +146,19 @@ function unknownArgs(msg: string, argv: string[]): string | null {
   return `unexpected argument${typed.length > 1 ? "s" : ""}: ${typed.join(", ")}`;
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
+/** "--policies -" as kubectl's "-f -": yargs takes a lone "-" after a flag for another flag, so join them. */
+export function joinStdinValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (const t of argv) {
+    const prev = out.at(-1);
+    if (t === "-" && prev?.startsWith("--") && !prev.includes("=")) out[out.length - 1] = `${prev}=-`;
+    else out.push(t);
+  }
+  return out;
+}
+
+export async function run(rawArgv: string[], io: Io): Promise<number> {
+  const argv = joinStdinValues(rawArgv);
   let exitCode: number = EXIT.ok;
   const fail = (e: unknown) => {
     if (e instanceof CliError) {

@@ -75,7 +75,7 @@ async function load(o: GenOptions, io: Io): Promise<Loaded> {
         ? await loadSnapshotFile(o.source.path)
         : await loadCluster(o.source.flags, o.scopeFor, io, Date.now());
   try {
-    return await withHostnames(src, o.hostnames);
+    return await withHostnames(src, o.hostnames, io.stdin);
   } catch (e) {
     await src.close();
     throw e;

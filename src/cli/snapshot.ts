@@ -36,7 +36,7 @@ export async function runSnapshot(f: SnapshotFlags, io: Io): Promise<number> {
     now,
   );
   try {
-    await withHostnames(src, f.hostnames);
+    await withHostnames(src, f.hostnames, io.stdin);
     const hostnames = src.snapshot.data.hostnames ?? [];
     const doc = {
       apiVersion: SNAPSHOT_API_VERSION,

@@ -2,14 +2,7 @@
 import { open, readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { FetchResult } from "../broker/fetch.ts";
-import {
-  HostnamesError,
-  HubbleDnsReader,
-  isListFormat,
-  mergeHostnames,
-  type ParsedHostnames,
-  parseHostnamesList,
-} from "../broker/hostnames.ts";
+import { HostnamesError, mergeHostnames, type ParsedHostnames, readHostnameLines } from "../broker/hostnames.ts";
 import { type LoadedSnapshot, parseSnapshot, SnapshotError } from "../broker/snapshot.ts";
 import type { KubeTarget } from "../cluster/kubeconfig.ts";
 import type { Inventory, Warning } from "../model/types.ts";
@@ -115,12 +108,12 @@ export const hostnamesSkipped = (n: number) =>
   `${n} hostnames entr${n === 1 ? "y" : "ies"} skipped: each needs a valid ip and DNS names (fix or remove ${n === 1 ? "it" : "them"})`;
 
 /** Adds the names of a --hostnames file to the loaded data; its bad entries count as malformed. */
-export async function withHostnames(src: Loaded, file: string | undefined): Promise<Loaded> {
+export async function withHostnames(src: Loaded, file: string | undefined, stdin?: NodeJS.ReadableStream): Promise<Loaded> {
   if (file === undefined) return src;
   const hint = "Give a JSON list of {ip, names}, or the output of 'hubble observe --protocol dns -o json'.";
   let parsed: ParsedHostnames;
   try {
-    parsed = await readHostnames(file);
+    parsed = await readHostnames(file, stdin);
   } catch (e) {
     if (e instanceof HostnamesError) throw new CliError(e.message, EXIT.error, hint);
     const code = (e as NodeJS.ErrnoException).code;
@@ -133,19 +126,13 @@ export async function withHostnames(src: Loaded, file: string | undefined): Prom
   return src;
 }
 
-/** A list is read whole; Hubble's JSON lines are streamed, as a capture can be far larger than its answers. */
-export async function readHostnames(file: string): Promise<ParsedHostnames> {
-  const source = `hostnames file ${file}`;
+/** A file or stdin ("-"), streamed: a Hubble capture can be far larger than the names it holds. */
+export async function readHostnames(file: string, stdin?: NodeJS.ReadableStream): Promise<ParsedHostnames> {
+  const lines = (input: NodeJS.ReadableStream) => createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  if (file === "-") return stdin ? readHostnameLines(lines(stdin), "hostnames on stdin") : { items: [], malformed: 0 };
   const handle = await open(file);
   try {
-    const head = Buffer.alloc(256);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    if (isListFormat(head.toString("utf8", 0, bytesRead).replace(/^\uFEFF/, "")))
-      return parseHostnamesList((await handle.readFile("utf8")).replace(/^\uFEFF/, ""), source);
-    const reader = new HubbleDnsReader();
-    const lines = createInterface({ input: handle.createReadStream({ start: 0, autoClose: false }), crlfDelay: Number.POSITIVE_INFINITY });
-    for await (const line of lines) reader.add(line);
-    return reader.result(source);
+    return await readHostnameLines(lines(handle.createReadStream({ start: 0, autoClose: false })), `hostnames file ${file}`);
   } finally {
     await handle.close();
   }

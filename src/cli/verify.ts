@@ -73,6 +73,7 @@ export async function readPolicies(where: string, io: Io): Promise<AnyPolicy[]> 
 
 export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
   if (f.namespace && f.allNamespaces) throw new UsageError("-n and -A cannot be combined", HELP);
+  if (f.policies === "-" && f.hostnames === "-") throw new UsageError("--policies and --hostnames cannot both read stdin", HELP);
   const timeout = parseDuration(f.requestTimeout);
   if (timeout === null) throw new UsageError(`invalid --request-timeout "${f.requestTimeout}"`, HELP);
   let since: number | undefined;
@@ -102,7 +103,7 @@ export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
     for (const m of l.missing) notes.push(`could not list live ${m}; verified without them`);
   }
   try {
-    await withHostnames(src, f.hostnames);
+    await withHostnames(src, f.hostnames, io.stdin);
     if (src.snapshot.malformed.hostnames > 0) notes.push(hostnamesSkipped(src.snapshot.malformed.hostnames));
     if (offline) notes.push("offline source: the cluster's live policies are not included");
     const policies = mergePolicies(live, proposed);

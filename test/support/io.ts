@@ -12,7 +12,10 @@ export interface RunResult {
 }
 
 /** Runs the CLI in-process with captured streams; no TTY unless asked. */
-export async function runCli(argv: string[], opts: { env?: Record<string, string>; tty?: boolean; cwd?: string } = {}): Promise<RunResult> {
+export async function runCli(
+  argv: string[],
+  opts: { env?: Record<string, string>; tty?: boolean; cwd?: string; stdin?: string } = {},
+): Promise<RunResult> {
   let stdout = "";
   let stderr = "";
   const out = new PassThrough() as PassThrough & { isTTY?: boolean; columns?: number };
@@ -26,6 +29,11 @@ export async function runCli(argv: string[], opts: { env?: Record<string, string
   out.isTTY = opts.tty === true;
   err.isTTY = opts.tty === true;
   const io: Io = { stdout: out, stderr: err, env: opts.env ?? {}, stdinIsTTY: opts.tty === true, cwd: opts.cwd ?? process.cwd() };
+  if (opts.stdin !== undefined) {
+    const input = new PassThrough();
+    input.end(opts.stdin);
+    io.stdin = input as unknown as NodeJS.ReadStream;
+  }
   const code = await run(argv, io);
   return { code, stdout, stderr };
 }

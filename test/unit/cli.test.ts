@@ -51,6 +51,7 @@ describe("help and usage", () => {
     // The demo describes a made-up cluster; a server-side dry run of it is fine.
     [["gen", "netpol", "-A", "--demo", "--apply"], /^error: --demo cannot be applied: its policies describe a made-up cluster/],
     [["gen", "netpol", "-A", "--demo", "--dry-run=false"], /^error: --demo cannot be applied/],
+    [["verify", "-A", "--demo", "--policies", "-", "--hostnames", "-"], /^error: --policies and --hostnames cannot both read stdin$/],
     [["frobnicate"], /^error: unknown command "frobnicate"$/],
     [[], /a command is required/],
   ])("%j is a usage error: one line, a hint, exit 2", async (argv, message) => {

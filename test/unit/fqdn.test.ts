@@ -1,7 +1,7 @@
 // External peers known by name: the snapshot's hostnames section → toFQDNs (Cilium) or every address (NetworkPolicy).
 import { CiliumNetworkPolicy } from "@kubernetes-models/cilium/cilium.io/v2/CiliumNetworkPolicy";
 import { describe, expect, it } from "vitest";
-import { HostnamesError, mergeHostnames, parseHostnames, parseHostnamesFile } from "../../src/broker/hostnames.ts";
+import { HostnamesError, mergeHostnames, parseHostnames, readHostnameLines } from "../../src/broker/hostnames.ts";
 import type { InventoryPod } from "../../src/model/types.ts";
 import { diffPolicies } from "../../src/verify/diff.ts";
 import { fqdnMatches, PolicyEvaluator } from "../../src/verify/evaluate.ts";
@@ -60,7 +60,7 @@ describe("snapshot hostnames", () => {
 describe("--hostnames files", () => {
   const flow = (dns: Record<string, unknown>) => JSON.stringify({ flow: { verdict: "FORWARDED", l7: { type: "RESPONSE", dns } } });
 
-  it("reads Hubble DNS flows: answers with addresses name them; queries, NXDOMAIN and other flows name nothing", () => {
+  it("reads Hubble DNS flows: answers with addresses name them; queries, NXDOMAIN and other flows name nothing", async () => {
     const text = [
       flow({ query: "Payments.Example.com.", ips: ["93.184.216.34", "2606:2800:0220:0001::1"], rrtypes: ["A", "AAAA"] }),
       flow({ query: "payments.example.com.", ips: ["93.184.216.35"] }),
@@ -73,9 +73,8 @@ describe("--hostnames files", () => {
       '{"flow": {"l7": {"dns": {"query": "cut.example.com.", "ips": ["198.51',
       "not json",
       "",
-    ].join("\n");
-    const r = parseHostnamesFile(text, "dns.jsonl");
-    expect(r.format).toBe("hubble");
+    ];
+    const r = await readHostnameLines(text, "dns.jsonl");
     expect(r.items).toEqual([
       { ip: "198.51.100.4", names: ["bare.example.org"] },
       { ip: "2606:2800:220:1::1", names: ["payments.example.com"] },
@@ -85,13 +84,15 @@ describe("--hostnames files", () => {
     expect(r.malformed).toBe(2);
   });
 
-  it("reads the snapshot's own list, bare or under hostnames; refuses what is neither", () => {
+  it("reads the snapshot's own list, bare, under hostnames or pretty-printed; refuses what is neither", async () => {
     const list = [{ ip: "10.1.2.3", names: ["a.example.com"] }];
-    expect(parseHostnamesFile(JSON.stringify(list), "f").items).toEqual(list);
-    expect(parseHostnamesFile(JSON.stringify({ hostnames: list }), "f")).toMatchObject({ items: list, format: "list" });
-    expect(() => parseHostnamesFile("[{", "names.json")).toThrow(HostnamesError);
-    expect(() => parseHostnamesFile('{"hostnames": 3}', "names.json")).toThrow('names.json: "hostnames" is not a list');
-    expect(() => parseHostnamesFile("a: b\nc: d", "names.yaml")).toThrow(
+    const read = (text: string, source = "f") => readHostnameLines(text.split("\n"), source);
+    expect((await read(JSON.stringify(list))).items).toEqual(list);
+    expect((await read(JSON.stringify({ hostnames: list }))).items).toEqual(list);
+    expect((await read(JSON.stringify({ hostnames: list }, null, 2))).items).toEqual(list);
+    await expect(read("[{", "names.json")).rejects.toThrow(HostnamesError);
+    await expect(read('{"hostnames": 3}', "names.json")).rejects.toThrow('names.json: "hostnames" is not a list');
+    await expect(read("a: b\nc: d", "names.yaml")).rejects.toThrow(
       "names.yaml is neither a JSON list of {ip, names} nor JSON lines of Hubble flows",
     );
   });
@@ -118,6 +119,14 @@ describe("--hostnames files", () => {
     const blind = await runCli(["verify", "-n", "shop", "--from-snapshot", `${dir}/snap.json`, "--policies", `${dir}/out`]);
     expect(blind.stdout.trim().split("\n")).toHaveLength(2);
     expect(blind.stdout).toMatch(/^UNKNOWN /);
+  });
+
+  it('"--hostnames -" reads the flows from stdin, e.g. piped from hubble observe', async () => {
+    const r = await runCli(["gen", "netpol", "api", "-n", "shop", "--demo", "-t", "cilium", "--hostnames", "-", "--output-dir", ""], {
+      stdin: `${flow({ query: "pay.example.org.", ips: ["93.184.216.35"] })}\n`,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("matchName: pay.example.org");
   });
 
   it("files with a byte-order mark (Windows editors, PowerShell) read like any other", async () => {

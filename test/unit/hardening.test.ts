@@ -8,7 +8,7 @@ import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPol
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { BrokerError, parseListBody } from "../../src/broker/client.ts";
-import { HostnamesError, parseHostnamesFile } from "../../src/broker/hostnames.ts";
+import { HostnamesError, type ParsedHostnames, readHostnameLines } from "../../src/broker/hostnames.ts";
 import { normaliseTraffic, PodTrafficWire } from "../../src/broker/schema.ts";
 import { sanitiseWire } from "../../src/broker/snapshot.ts";
 import type { TrafficRow } from "../../src/model/types.ts";
@@ -151,7 +151,7 @@ describe("fuzzed broker answers", () => {
 });
 
 describe("fuzzed hostnames files", () => {
-  it("any text: a HostnamesError or only valid, normalised entries; what they name renders as valid Cilium YAML", () => {
+  it("any text: a HostnamesError or only valid, normalised entries; what they name renders as valid Cilium YAML", async () => {
     const name = fc.oneof(
       fc.domain(),
       fc.string(),
@@ -169,11 +169,11 @@ describe("fuzzed hostnames files", () => {
       fc.array(line, { maxLength: 6 }).map((l) => l.join("\n")),
       fc.array(fc.record({ ip, names: fc.array(name, { maxLength: 3 }) }), { maxLength: 4 }).map((l) => JSON.stringify(l)),
     );
-    fc.assert(
-      fc.property(text, (t) => {
-        let parsed: ReturnType<typeof parseHostnamesFile>;
+    await fc.assert(
+      fc.asyncProperty(text, async (t) => {
+        let parsed: ParsedHostnames;
         try {
-          parsed = parseHostnamesFile(t, "f");
+          parsed = await readHostnameLines(t.split("\n"), "f");
         } catch (e) {
           expect(e).toBeInstanceOf(HostnamesError);
           return;

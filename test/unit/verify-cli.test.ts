@@ -53,6 +53,15 @@ describe("verify and the CI contract", () => {
     expect(text).toContain("### kubectl-guardian verify: ⚠️ 5 observed flow(s) would be denied");
   });
 
+  it('reads proposed policies from stdin with "--policies -", as kubectl reads "-f -"', async () => {
+    const g = await runCli(["gen", "netpol", "--all", "-A", "--demo", "--output-dir", ""]);
+    for (const flag of [["--policies", "-"], ["--policies=-"]]) {
+      const v = await runCli(["verify", "-A", "--demo", ...flag], { stdin: g.stdout });
+      expect(v.code).toBe(0);
+      expect(v.stderr).toContain("under 6 policies (0 live, 6 proposed)");
+    }
+  });
+
   it("verify exits 0 when everything stays allowed, and -o json is machine-readable", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "guardian-verify-"));
     await runCli(["gen", "netpol", "--all", "-A", "--demo", "--output-dir", dir]);
