@@ -118,7 +118,7 @@ function genBuilder(y: Argv): Argv<GenFlags> {
         describe: "Rules without a recorded decision, when not reviewing (default: fail in CI with a decisions file, else accept)",
       },
       demo: { type: "boolean", default: false, describe: "Use the traffic data bundled in the binary" },
-      "from-snapshot": { type: "string", describe: "Generate from a snapshot file instead of the cluster" },
+      "from-snapshot": { type: "string", describe: 'Generate from a snapshot file instead of the cluster ("-": stdin)' },
       "allow-dns": { type: "boolean", default: true, describe: "Always allow egress to the cluster DNS (UDP and TCP)" },
       "min-flows": { type: "number", default: 1, describe: "Drop rules seen fewer times (reported)" },
       "policy-types": { type: "string", array: true, default: ["Ingress", "Egress"], describe: "Directions to restrict" },
@@ -151,7 +151,7 @@ export function joinStdinValues(argv: string[]): string[] {
   const out: string[] = [];
   for (const t of argv) {
     const prev = out.at(-1);
-    if (t === "-" && prev?.startsWith("--") && !prev.includes("=")) out[out.length - 1] = `${prev}=-`;
+    if (t === "-" && prev && /^(--[^=]+|-[A-Za-z])$/.test(prev)) out[out.length - 1] = `${prev}=-`;
     else out.push(t);
   }
   return out;
@@ -198,7 +198,7 @@ export async function run(rawArgv: string[], io: Io): Promise<number> {
       (y) =>
         y
           .options({
-            output: { alias: "o", type: "string", demandOption: true, describe: "File to write (JSON)" },
+            output: { alias: "o", type: "string", demandOption: true, describe: 'File to write (JSON); "-" writes stdout' },
             namespace: { alias: "n", type: "string", describe: "Only this namespace's traffic (default: all)" },
             "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every namespace (the default)" },
             ...HOSTNAMES_OPTION,
@@ -250,7 +250,7 @@ export async function run(rawArgv: string[], io: Io): Promise<number> {
             namespace: { alias: "n", type: "string", describe: "Flows to or from this namespace (default: the context's)" },
             "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every flow" },
             demo: { type: "boolean", default: false, describe: "Use the traffic data bundled in the binary" },
-            "from-snapshot": { type: "string", describe: "Use a snapshot file instead of the cluster" },
+            "from-snapshot": { type: "string", describe: 'Use a snapshot file instead of the cluster ("-": stdin)' },
             since: { type: "string", describe: "Only traffic newer than this (e.g. 30m, 2h, 7d)" },
             report: { type: "string", describe: "Write a report: .json, or .md for a pull-request comment" },
             output: { alias: "o", type: "string", choices: ["text", "json"], default: "text", describe: "Output format" },

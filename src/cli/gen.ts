@@ -102,7 +102,14 @@ export function complete(f: GenFlags, io: Io): GenOptions {
   const tty = io.stdinIsTTY && io.stdout.isTTY === true;
   if (f.review && !tty) throw new UsageError("--review needs a terminal: stdin and stdout must both be TTYs", HELP);
   if (f.review && (f.yes || f.nonInteractive)) throw new UsageError("--review cannot be combined with --yes or --non-interactive", HELP);
-  if (f.review && f.hostnames === "-") throw new UsageError("--review needs stdin for keys: give --hostnames a file, not -", HELP);
+  const fromStdin = [
+    ["--from-snapshot", f.fromSnapshot],
+    ["--hostnames", f.hostnames],
+  ]
+    .filter(([, v]) => v === "-")
+    .map(([k]) => k);
+  if (fromStdin.length > 1) throw new UsageError(`${fromStdin.join(" and ")} cannot both read stdin`, HELP);
+  if (f.review && fromStdin.length) throw new UsageError(`--review needs stdin for keys: give ${fromStdin[0]} a file, not -`, HELP);
   const pod = f.pod as string;
   const cluster = clusterFlags(f, io, timeout);
   return {
@@ -121,7 +128,7 @@ export function complete(f: GenFlags, io: Io): GenOptions {
     apply: f.apply || dryRun === "none",
     forceConflicts: f.forceConflicts,
     kube: { ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) },
-    review: f.review || (!f.nonInteractive && !f.yes && !ci && tty && f.hostnames !== "-"),
+    review: f.review || (!f.nonInteractive && !f.yes && !ci && tty && fromStdin.length === 0),
     reviewForced: f.review,
     decisionsPath: f.decisions ?? path.join(f.outputDir || io.cwd, "guardian-decisions.yaml"),
     undecided: (f.undecided as GenOptions["undecided"]) ?? null,

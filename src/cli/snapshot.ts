@@ -46,13 +46,15 @@ export async function runSnapshot(f: SnapshotFlags, io: Io): Promise<number> {
       inventory: src.snapshot.inventory,
       ...(hostnames.length > 0 ? { hostnames } : {}),
     };
-    await writeAtomic(f.output, `${JSON.stringify(doc, null, 1)}\n`);
+    const text = `${JSON.stringify(doc, null, 1)}\n`;
+    if (f.output === "-") await new Promise<void>((done) => io.stdout.write(text, () => done()));
+    else await writeAtomic(f.output, text);
     for (const w of src.warnings) io.stderr.write(`warning: ${w.message}\n`);
     if (src.snapshot.malformed.hostnames > 0) io.stderr.write(`warning: ${hostnamesSkipped(src.snapshot.malformed.hostnames)}\n`);
     for (const x of src.failures)
       io.stderr.write(`warning: traffic of pod ${x.pod.namespace}/${x.pod.name} not read: ${x.error.message}\n`);
     io.stderr.write(
-      `wrote ${f.output}: ${doc.broker.traffic.length} traffic rows, ${doc.broker.pods.length} broker pod records, ${src.snapshot.inventory.pods.length} live pods${hostnames.length ? `, names for ${hostnames.length} addresses` : ""}\n`,
+      `wrote ${f.output === "-" ? "the snapshot to stdout" : f.output}: ${doc.broker.traffic.length} traffic rows, ${doc.broker.pods.length} broker pod records, ${src.snapshot.inventory.pods.length} live pods${hostnames.length ? `, names for ${hostnames.length} addresses` : ""}\n`,
     );
     return src.failures.length > 0 ? 1 : 0;
   } finally {

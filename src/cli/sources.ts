@@ -78,10 +78,11 @@ export async function loadDemo(): Promise<Loaded> {
   return fromSnapshot(parseSnapshot(demo, "the bundled demo snapshot"));
 }
 
-export async function loadSnapshotFile(file: string): Promise<Loaded> {
-  let text: string;
+export async function loadSnapshotFile(file: string, stdin?: NodeJS.ReadableStream): Promise<Loaded> {
+  let text = "";
   try {
-    text = await readFile(file, "utf8");
+    if (file !== "-") text = await readFile(file, "utf8");
+    else if (stdin) for await (const chunk of stdin) text += chunk;
   } catch (e) {
     throw new CliError(
       `cannot read snapshot ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,
@@ -89,15 +90,16 @@ export async function loadSnapshotFile(file: string): Promise<Loaded> {
       "Check the path given to --from-snapshot.",
     );
   }
+  const name = file === "-" ? "the snapshot on stdin" : `snapshot ${file}`;
   let doc: unknown;
   try {
     // A BOM, as Windows editors and PowerShell write, is not JSON.
     doc = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (e) {
-    throw new CliError(`snapshot ${file} is not valid JSON: ${(e as Error).message}`, EXIT.error, RECORD_HINT);
+    throw new CliError(`${name} is not valid JSON: ${(e as Error).message}`, EXIT.error, RECORD_HINT);
   }
   try {
-    return fromSnapshot(parseSnapshot(doc, `snapshot ${file}`));
+    return fromSnapshot(parseSnapshot(doc, name));
   } catch (e) {
     if (e instanceof SnapshotError) throw new CliError(e.message, EXIT.error, RECORD_HINT);
     throw e;

@@ -73,7 +73,12 @@ export async function readPolicies(where: string, io: Io): Promise<AnyPolicy[]> 
 
 export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
   if (f.namespace && f.allNamespaces) throw new UsageError("-n and -A cannot be combined", HELP);
-  if (f.policies === "-" && f.hostnames === "-") throw new UsageError("--policies and --hostnames cannot both read stdin", HELP);
+  const fromStdin = [
+    ["--policies", f.policies],
+    ["--from-snapshot", f.fromSnapshot],
+    ["--hostnames", f.hostnames],
+  ].filter(([, v]) => v === "-");
+  if (fromStdin.length > 1) throw new UsageError(`${fromStdin.map(([k]) => k).join(" and ")} cannot both read stdin`, HELP);
   const timeout = parseDuration(f.requestTimeout);
   if (timeout === null) throw new UsageError(`invalid --request-timeout "${f.requestTimeout}"`, HELP);
   let since: number | undefined;
@@ -88,7 +93,7 @@ export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
   let live: AnyPolicy[] = [];
   const notes: string[] = [];
   if (f.demo) src = await loadDemo();
-  else if (f.fromSnapshot) src = await loadSnapshotFile(f.fromSnapshot);
+  else if (f.fromSnapshot) src = await loadSnapshotFile(f.fromSnapshot, io.stdin);
   else {
     const cluster = await loadCluster(
       clusterFlags(f, io, timeout),

@@ -205,6 +205,15 @@ describe("gen against a live cluster and its broker", () => {
     const offline = await runCli(["gen", "netpol", "--all", "-n", app, "--from-snapshot", file, "--output-dir", ""]);
     expect(offline.code).toBe(0);
     expect(offline.stdout).toBe(live.stdout);
+    // The same through a pipe: snapshot -o - | gen --from-snapshot -
+    const piped = await runCli(["snapshot", "-o", "-", "--kubeconfig", kubeconfig, "--broker-namespace", kg], { env: env() });
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).toMatch(/wrote the snapshot to stdout: \d+ traffic rows/);
+    expect(JSON.parse(piped.stdout).kind).toBe("TrafficSnapshot");
+    const fromPipe = await runCli(["gen", "netpol", "--all", "-n", app, "--from-snapshot", "-", "--output-dir", ""], {
+      stdin: piped.stdout,
+    });
+    expect(fromPipe.stdout).toBe(live.stdout);
   });
 });
 

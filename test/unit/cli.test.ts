@@ -52,6 +52,10 @@ describe("help and usage", () => {
     [["gen", "netpol", "-A", "--demo", "--apply"], /^error: --demo cannot be applied: its policies describe a made-up cluster/],
     [["gen", "netpol", "-A", "--demo", "--dry-run=false"], /^error: --demo cannot be applied/],
     [["verify", "-A", "--demo", "--policies", "-", "--hostnames", "-"], /^error: --policies and --hostnames cannot both read stdin$/],
+    [
+      ["gen", "netpol", "-A", "--from-snapshot", "-", "--hostnames", "-"],
+      /^error: --from-snapshot and --hostnames cannot both read stdin$/,
+    ],
     [["frobnicate"], /^error: unknown command "frobnicate"$/],
     [[], /a command is required/],
   ])("%j is a usage error: one line, a hint, exit 2", async (argv, message) => {
@@ -179,6 +183,17 @@ describe("gen on the bundled demo", () => {
     const r = await runCli(["gen", "netpol", "--all", "-A", "--demo", "--output-dir", path.join(file, "sub")]);
     expect(r.code).toBe(1);
     expect(oneLineError(r.stderr)[0]).toMatch(/cannot write to output directory .* \(ENOTDIR\); choose another with --output-dir/);
+  });
+
+  it('"--from-snapshot -" reads the snapshot from stdin', async () => {
+    const { readFile } = await import("node:fs/promises");
+    const demo = await readFile(new URL("../../src/demo/demo-snapshot.json", import.meta.url), "utf8");
+    const piped = await runCli(["gen", "netpol", "--all", "-A", "--from-snapshot", "-", "--output-dir", ""], { stdin: demo });
+    const bundled = await runCli(["gen", "netpol", "--all", "-A", "--demo", "--output-dir", ""]);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toBe(bundled.stdout);
+    const empty = await runCli(["gen", "netpol", "--all", "-A", "--from-snapshot", "-"], { stdin: "" });
+    expect(oneLineError(empty.stderr)[0]).toMatch(/^error: the snapshot on stdin is not valid JSON/);
   });
 
   it("reports a broken snapshot file in one line", async () => {
