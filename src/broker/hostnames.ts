@@ -6,7 +6,9 @@ import type { Hostname } from "../model/types.ts";
 
 // A DNS name as Cilium's matchName takes it: labels of letters, digits, "-" and "_", at most 253 characters.
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
-const HostnameWire = z.object({ ip: z.string(), names: z.array(z.string()).check(z.minLength(1)) });
+const podName = z.string().check(z.minLength(1), z.maxLength(253));
+const PodRef = z.object({ namespace: podName, name: podName });
+const HostnameWire = z.object({ ip: z.string(), names: z.array(z.string()).check(z.minLength(1)), pod: z.optional(PodRef) });
 const normalise = (n: string) => n.toLowerCase().replace(/\.$/, "");
 
 export interface ParsedHostnames {
@@ -25,15 +27,32 @@ export function parseHostnames(list: unknown[]): ParsedHostnames {
       malformed++;
       continue;
     }
-    items.push({ ip: r.data.ip.trim(), names: [...new Set(names)].sort() });
+    items.push({ ip: r.data.ip.trim(), names: [...new Set(names)].sort(), ...(r.data.pod ? { pod: r.data.pod } : {}) });
   }
   return { items, malformed };
 }
 
-// The part of a Hubble flow that names addresses: a DNS answer's query and the addresses it returned.
+// The parts of a Hubble flow that name addresses: a DNS answer's query and the addresses it returned,
+// and the client that asked (the end that is not on port 53).
 const L7 = z.object({ dns: z.optional(z.object({ query: z.string(), ips: z.optional(z.array(z.string())) })) });
+const HubbleEndpoint = z.catch(z.optional(z.object({ namespace: z.optional(z.string()), pod_name: z.optional(z.string()) })), undefined);
+const Ports = z.object({ source_port: z.optional(z.number()), destination_port: z.optional(z.number()) });
+const HubbleFlow = z.object({
+  l7: z.optional(L7),
+  source: HubbleEndpoint,
+  destination: HubbleEndpoint,
+  is_reply: z.catch(z.optional(z.boolean()), undefined),
+  l4: z.catch(z.optional(z.object({ UDP: z.optional(Ports), TCP: z.optional(Ports) })), undefined),
+});
 // `hubble observe -o json` wraps each flow in {"flow": …}; a bare flow is accepted too.
-const HubbleDns = z.object({ flow: z.optional(z.object({ l7: z.optional(L7) })), l7: z.optional(L7) });
+const HubbleLine = z.union([z.object({ flow: HubbleFlow }), HubbleFlow]);
+
+/** The pod that asked: the end not on port 53, else the destination of a reply, else the source. */
+function clientOf(f: z.infer<typeof HubbleFlow>): { namespace: string; name: string } | undefined {
+  const ports = f.l4?.UDP ?? f.l4?.TCP;
+  const ep = ports?.source_port === 53 ? f.destination : ports?.destination_port === 53 ? f.source : f.is_reply ? f.destination : f.source;
+  return ep?.namespace && ep.pod_name ? { namespace: ep.namespace, name: ep.pod_name } : undefined;
+}
 
 export class HostnamesError extends Error {}
 
@@ -48,7 +67,7 @@ export function isListFormat(head: string): boolean {
  * them; other flows are skipped unparsed once the input has proved to be JSON; bad lines are counted.
  */
 export class HubbleDnsReader {
-  private readonly byIp = new Map<string, Set<string>>();
+  private readonly byKey = new Map<string, Hostname>();
   private lines = 0;
   private json = 0;
   private malformed = 0;
@@ -67,10 +86,13 @@ export class HubbleDnsReader {
       this.malformed++;
       return;
     }
-    const r = HubbleDns.safeParse(doc);
-    const dns = r.success ? (r.data.flow?.l7?.dns ?? r.data.l7?.dns) : undefined;
+    const r = HubbleLine.safeParse(doc);
+    if (!r.success) return;
+    const flow = "flow" in r.data ? r.data.flow : r.data;
+    const dns = flow.l7?.dns;
     if (!dns) return;
     const name = normalise(dns.query);
+    const pod = clientOf(flow);
     // Queries and answers without addresses (NXDOMAIN, no AAAA) name nothing.
     for (const raw of dns.ips ?? []) {
       const ip = raw.trim();
@@ -78,18 +100,18 @@ export class HubbleDnsReader {
         this.malformed++;
         continue;
       }
-      const key = ipaddr.process(ip).toString();
-      const names = this.byIp.get(key) ?? new Set<string>();
-      this.byIp.set(key, names);
-      names.add(name);
+      const h = { ip: ipaddr.process(ip).toString(), names: [name], ...(pod ? { pod } : {}) };
+      const key = hostnameKey(h);
+      const seen = this.byKey.get(key);
+      if (!seen) this.byKey.set(key, h);
+      else if (!seen.names.includes(name)) seen.names.push(name);
     }
   }
 
   result(source: string): ParsedHostnames {
     if (this.lines > 0 && this.json === 0)
       throw new HostnamesError(`${source} is neither a JSON list of {ip, names} nor JSON lines of Hubble flows`);
-    const items = [...this.byIp].map(([ip, names]) => ({ ip, names: [...names] }));
-    return { items: mergeHostnames(items, []), malformed: this.malformed };
+    return { items: mergeHostnames([...this.byKey.values()], []), malformed: this.malformed };
   }
 }
 
@@ -125,14 +147,20 @@ export function parseHostnamesList(text: string, source: string): ParsedHostname
   return parseHostnames(list);
 }
 
-/** One entry per address, with every name either list gives it. */
+const hostnameKey = (h: Hostname) => `${h.ip}|${h.pod ? `${h.pod.namespace}/${h.pod.name}` : ""}`;
+
+/** One entry per address (and asking pod), with every name either list gives it; sorted. */
 export function mergeHostnames(a: Hostname[], b: Hostname[]): Hostname[] {
-  const byIp = new Map<string, Set<string>>();
+  const byKey = new Map<string, Hostname & { set: Set<string> }>();
   for (const h of [...a, ...b]) {
-    const key = ipaddr.process(h.ip).toString();
-    const names = byIp.get(key) ?? new Set<string>();
-    byIp.set(key, names);
-    for (const n of h.names) names.add(n);
+    const ip = ipaddr.process(h.ip).toString();
+    const norm = { ip, ...(h.pod ? { pod: h.pod } : {}) };
+    const key = hostnameKey({ ...norm, names: [] });
+    const e = byKey.get(key) ?? { ...norm, names: [], set: new Set<string>() };
+    byKey.set(key, e);
+    for (const n of h.names) e.set.add(n);
   }
-  return [...byIp].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([ip, names]) => ({ ip, names: [...names].sort() }));
+  return [...byKey]
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([, { set, names: _, ...h }]) => ({ ip: h.ip, names: [...set].sort(), ...(h.pod ? { pod: h.pod } : {}) }));
 }

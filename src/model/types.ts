@@ -120,6 +120,8 @@ export interface Hostname {
   ip: string;
   /** Lower case, no trailing dot, sorted. */
   names: string[];
+  /** The pod that looked them up, when known: its workload alone gets these names. */
+  pod?: { namespace: string; name: string };
 }
 
 export interface TrafficData {

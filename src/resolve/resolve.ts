@@ -146,11 +146,23 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
     return p;
   };
   const serviceTargets = new Map<string, { peer: Peer; port: number }[]>();
+  // Names for an address: those its asking workload looked up when the data says who asked (a CDN
+  // address serves many names, and each workload gets only its own), else every name it has.
   const namesByIp = new Map<string, string[]>();
+  const namesByAsker = new Map<string, string[]>();
+  const asked = new Set<string>();
+  const addNames = (m: Map<string, string[]>, k: string, names: string[]) => m.set(k, [...new Set([...(m.get(k) ?? []), ...names])].sort());
   for (const h of data.hostnames ?? []) {
     const ip = ipOf(h.ip);
-    if (ip) namesByIp.set(ip.text, [...new Set([...(namesByIp.get(ip.text) ?? []), ...h.names])].sort());
+    if (!ip) continue;
+    const asker = h.pod ? index.podsByName.get(`${h.pod.namespace}/${h.pod.name}`) : undefined;
+    if (asker) {
+      asked.add(ip.text);
+      addNames(namesByAsker, `${workloadKey(asker.workload)}|${ip.text}`, h.names);
+    } else if (!h.pod) addNames(namesByIp, ip.text, h.names);
   }
+  const namesFor = (from: PodIdentity, ip: ParsedIp): string[] | undefined =>
+    asked.has(ip.text) ? namesByAsker.get(`${workloadKey(from.workload)}|${ip.text}`) : namesByIp.get(ip.text);
   const fqdnPeers: Extract<Peer, { kind: "fqdn" }>[] = [];
   const fqdnPeer = (names: string[], ip: ParsedIp): Peer => {
     const peer = intern({ kind: "fqdn", names, cidrs: [] }) as Extract<Peer, { kind: "fqdn" }>;
@@ -187,16 +199,16 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
 
   /** A remote IP that is not a Service: API server, pod, node or external. */
   const apiPeer: Peer | null = index.apiServer ? { kind: "apiserver", cidrs: index.apiServer.cidrs } : null;
-  const plainPeer = (ip: ParsedIp, t: number): Peer | null | "unlabeled" => {
+  /** `from`: the local pod that dialled out, whose lookups may name the address; absent for ingress. */
+  const plainPeer = (ip: ParsedIp, t: number, from?: PodIdentity): Peer | null | "unlabeled" => {
     if (apiPeer && index.apiServer?.endpointIps.has(ip.text)) return apiPeer;
     const pod = podAt(index, ip.text, t);
     if (pod) return workloadPeer(pod, ip) ?? "unlabeled";
     const node = index.nodesByIp.get(ip.text);
     if (node !== undefined) return addrPeer(`node:${ip.text}`, () => ({ kind: "node", cidr: hostCidr(ip), node }));
-    return addrPeer(`cidr:${ip.text}`, () => {
-      const names = namesByIp.get(ip.text);
-      return names ? fqdnPeer(names, ip) : { kind: "external", cidr: hostCidr(ip) };
-    });
+    const names = from && namesFor(from, ip);
+    if (names) return addrPeer(`fqdn:${names.join(",")}|${ip.text}`, () => fqdnPeer(names, ip));
+    return addrPeer(`cidr:${ip.text}`, () => ({ kind: "external", cidr: hostCidr(ip) }));
   };
 
   /** The workloads behind a selector Service and the pod port each serves the Service port on. */
@@ -325,7 +337,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
 
     const svc = index.servicesByIp.get(peerIp.text);
     if (!svc) {
-      const dst = plainPeer(peerIp, row.time);
+      const dst = plainPeer(peerIp, row.time, local);
       if (dst === null || dst === "unlabeled") {
         skip("unlabeled-peer");
         continue;
@@ -369,7 +381,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
       }
       for (const raw of eps.ips) {
         const ip = ipOf(raw);
-        const dst = ip && plainPeer(ip, row.time);
+        const dst = ip && plainPeer(ip, row.time, local);
         if (dst && dst !== "unlabeled") add(self, dst, { port: epPort.port, protocol }, row, "src");
       }
       continue;

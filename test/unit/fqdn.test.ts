@@ -84,6 +84,44 @@ describe("--hostnames files", () => {
     expect(r.malformed).toBe(2);
   });
 
+  it("knows which pod asked: the end not on port 53, else the destination of a reply, else the source", async () => {
+    const ep = (pod: string, ns = "shop") => ({ namespace: ns, pod_name: pod });
+    const dns = (query: string, ip: string) => ({ type: "RESPONSE", dns: { query, ips: [ip] } });
+    const lines = [
+      {
+        flow: {
+          source: ep("coredns-1", "kube-system"),
+          destination: ep("api-1"),
+          l4: { UDP: { source_port: 53, destination_port: 41000 } },
+          l7: dns("a.example.com.", "198.51.100.1"),
+        },
+      },
+      {
+        flow: {
+          source: ep("web-1"),
+          destination: ep("coredns-1", "kube-system"),
+          l4: { UDP: { source_port: 41000, destination_port: 53 } },
+          l7: dns("b.example.com.", "198.51.100.1"),
+        },
+      },
+      {
+        flow: {
+          source: ep("coredns-1", "kube-system"),
+          destination: ep("job-1"),
+          is_reply: true,
+          l7: dns("c.example.com.", "198.51.100.1"),
+        },
+      },
+      { flow: { l7: dns("d.example.com.", "198.51.100.1") } },
+    ].map((l) => JSON.stringify(l));
+    expect((await readHostnameLines(lines, "f")).items).toEqual([
+      { ip: "198.51.100.1", names: ["d.example.com"] },
+      { ip: "198.51.100.1", names: ["a.example.com"], pod: { namespace: "shop", name: "api-1" } },
+      { ip: "198.51.100.1", names: ["c.example.com"], pod: { namespace: "shop", name: "job-1" } },
+      { ip: "198.51.100.1", names: ["b.example.com"], pod: { namespace: "shop", name: "web-1" } },
+    ]);
+  });
+
   it("reads the snapshot's own list, bare, under hostnames or pretty-printed; refuses what is neither", async () => {
     const list = [{ ip: "10.1.2.3", names: ["a.example.com"] }];
     const read = (text: string, source = "f") => readHostnameLines(text.split("\n"), source);
@@ -165,6 +203,61 @@ describe("--hostnames files", () => {
     const dir = await runCli(["gen", "netpol", "api", "-n", "shop", "--demo", "--hostnames", "/tmp"]);
     expect(dir.code).toBe(1);
     expect(dir.stderr).toContain("error: cannot read hostnames file /tmp: EISDIR");
+  });
+});
+
+describe("names belong to the workload that looked them up", () => {
+  // A CDN address serves many names: api asked for pay.example.com, web for news.example.com, batch nothing.
+  function cdn() {
+    const c = new Cluster();
+    c.dns();
+    const [api] = c.deployment("shop", "api", { app: "api" });
+    const [web] = c.deployment("shop", "web", { app: "web" });
+    const [batch] = c.deployment("shop", "batch", { app: "batch" });
+    const [gw] = c.deployment("shop", "gateway", { app: "gateway" });
+    for (const p of [api, web, batch]) c.row(p as InventoryPod, "EGRESS", "104.16.0.1", 443);
+    c.row(gw as InventoryPod, "INGRESS", "104.16.0.1", 8443);
+    c.hostnames.push(
+      { ip: "104.16.0.1", names: ["pay.example.com"], pod: { namespace: "shop", name: (api as InventoryPod).name } },
+      { ip: "104.16.0.1", names: ["news.example.com"], pod: { namespace: "shop", name: (web as InventoryPod).name } },
+    );
+    return c;
+  }
+  const egress = (r: ReturnType<typeof gen>, name: string) => JSON.stringify(spec(r, name).egress);
+
+  it("each workload gets only its own names for a shared address; one that looked up nothing gets the address", () => {
+    const r = gen(cdn(), { type: "cilium", allowDns: true });
+    expect(egress(r, "api-guardian")).toContain('"toFQDNs":[{"matchName":"pay.example.com"}]');
+    expect(egress(r, "api-guardian")).not.toContain("news.example.com");
+    expect(egress(r, "web-guardian")).toContain('"toFQDNs":[{"matchName":"news.example.com"}]');
+    expect(egress(r, "web-guardian")).not.toContain("pay.example.com");
+    expect(egress(r, "batch-guardian")).toContain('"toCIDR":["104.16.0.1/32"]');
+    expect(egress(r, "batch-guardian")).not.toContain("toFQDNs");
+  });
+
+  it("a client dialling in is its own address only, whatever names the address has", () => {
+    // partner.example.net has two addresses: one dials in to gateway, api dials out to the other.
+    const c = cdn().named("198.51.100.7", "partner.example.net").named("198.51.100.8", "partner.example.net");
+    const [api] = c.inventory.pods.filter((p) => p.name.startsWith("api"));
+    const [gw] = c.inventory.pods.filter((p) => p.name.startsWith("gateway"));
+    c.row(api as InventoryPod, "EGRESS", "198.51.100.8", 443).row(gw as InventoryPod, "INGRESS", "198.51.100.7", 8443);
+    for (const type of ["cilium", "kubernetes"] as const) {
+      const text = JSON.stringify((gen(c, { type, allowDns: true }).byName("gateway-guardian").spec as { ingress: unknown }).ingress);
+      expect(text).toContain("198.51.100.7/32");
+      expect(text).not.toContain("198.51.100.8");
+    }
+  });
+
+  it("a snapshot's list may say who asked; a pod the data does not know gives nobody names", () => {
+    const r = parseHostnames([
+      { ip: "10.0.0.1", names: ["a.example.com"], pod: { namespace: "shop", name: "api-1" } },
+      { ip: "10.0.0.2", names: ["b.example.com"], pod: { namespace: "", name: "x" } },
+    ]);
+    expect(r.items).toEqual([{ ip: "10.0.0.1", names: ["a.example.com"], pod: { namespace: "shop", name: "api-1" } }]);
+    expect(r.malformed).toBe(1);
+    const c = cdn();
+    c.hostnames.push({ ip: "104.16.0.1", names: ["ghost.example.com"], pod: { namespace: "shop", name: "gone-1" } });
+    expect(JSON.stringify(gen(c, { type: "cilium", allowDns: true }).objects.map((o) => o.object))).not.toContain("ghost");
   });
 });
 
