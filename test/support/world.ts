@@ -9,7 +9,8 @@ export interface World {
   namespaces: number;
   workloads: { ns: number; replicas: number; port: number; kind: "Deployment" | "StatefulSet"; service: "none" | "numeric" | "named" }[];
   flows: { from: number; to: number; fromReplica: number; toReplica: number; proto: "TCP" | "UDP"; times: number }[];
-  externals: { from: number; host: number; v6: boolean; named: boolean }[];
+  /** named: the address has a DNS name; asked: the data says this draw's pod looked it up. */
+  externals: { from: number; host: number; v6: boolean; named: boolean; asked: boolean }[];
 }
 
 export const arbWorld: fc.Arbitrary<World> = fc.record({
@@ -35,9 +36,12 @@ export const arbWorld: fc.Arbitrary<World> = fc.record({
     }),
     { maxLength: 12 },
   ),
-  externals: fc.array(fc.record({ from: fc.nat(), host: fc.integer({ min: 1, max: 254 }), v6: fc.boolean(), named: fc.boolean() }), {
-    maxLength: 3,
-  }),
+  externals: fc.array(
+    fc.record({ from: fc.nat(), host: fc.integer({ min: 1, max: 6 }), v6: fc.boolean(), named: fc.boolean(), asked: fc.boolean() }),
+    {
+      maxLength: 3,
+    },
+  ),
 });
 
 export interface Built {
@@ -87,15 +91,22 @@ export function build(w: World, hash = "5d8f7c9b4"): Built {
   }
   const external: Built["external"] = [];
   const ipOf = (e: World["externals"][number]) => (e.v6 ? `2001:db8::${e.host.toString(16)}` : `198.51.100.${e.host}`);
-  // An address has a name when any of its draws says so.
-  const named = new Set(w.externals.filter((e) => e.named).map(ipOf));
-  for (const ip of named) c.named(ip, `h${Number.parseInt(ip.split(/[.:]/).at(-1) as string, 16) % 4}.example.com`);
+  const nameOf = (ip: string) => `h${Number.parseInt(ip.split(/[.:]/).at(-1) as string, 16) % 4}.example.com`;
+  // An address is named when any of its draws says so; by the first such draw's pod alone if that draw
+  // says the data knows who asked (then only that workload gets the name).
+  const naming = new Map<string, number | null>();
+  for (const e of w.externals) if (e.named && !naming.has(ipOf(e))) naming.set(ipOf(e), e.asked ? e.from % w.workloads.length : null);
+  for (const [ip, asker] of naming) {
+    const pod = asker === null ? undefined : (pods[asker]?.[0] as InventoryPod);
+    c.hostnames.push({ ip, names: [nameOf(ip)], ...(pod ? { pod: { namespace: pod.namespace, name: pod.name } } : {}) });
+  }
   for (const e of w.externals) {
     const a = e.from % w.workloads.length;
     const from = pods[a]?.[0] as InventoryPod;
     const ip = ipOf(e);
     c.row(from, "EGRESS", ip, 443);
-    const names = (c.hostnames as { ip: string; names: string[] }[]).find((h) => h.ip === ip)?.names;
+    const asker = naming.get(ip);
+    const names = asker === undefined || (asker !== null && asker !== a) ? undefined : [nameOf(ip)];
     external.push({ from: a, fromPod: from, ip, ...(names ? { names } : {}) });
   }
   return { c, pods, observed, external };
