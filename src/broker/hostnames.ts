@@ -57,7 +57,7 @@ function clientOf(f: z.infer<typeof HubbleFlow>): { namespace: string; name: str
 export class HostnamesError extends Error {}
 
 /** The list formats: a JSON list of {ip, names}, or {"hostnames": [...]} as in a snapshot. */
-export function isListFormat(head: string): boolean {
+function isListFormat(head: string): boolean {
   const t = head.trimStart();
   return t.startsWith("[") || /^\{\s*"hostnames"/.test(t);
 }
@@ -66,7 +66,7 @@ export function isListFormat(head: string): boolean {
  * Hubble flows as JSON lines, one at a time (a capture can be large): DNS answers with addresses name
  * them; other flows are skipped unparsed once the input has proved to be JSON; bad lines are counted.
  */
-export class HubbleDnsReader {
+class HubbleDnsReader {
   private readonly byKey = new Map<string, Hostname>();
   private lines = 0;
   private json = 0;
@@ -135,7 +135,7 @@ export async function readHostnameLines(lines: AsyncIterable<string> | Iterable<
   return list ? parseHostnamesList(list.join("\n"), source) : reader.result(source);
 }
 
-export function parseHostnamesList(text: string, source: string): ParsedHostnames {
+function parseHostnamesList(text: string, source: string): ParsedHostnames {
   let doc: unknown;
   try {
     doc = JSON.parse(text);

@@ -147,7 +147,7 @@ function unknownArgs(msg: string, argv: string[]): string | null {
 }
 
 /** "--policies -" as kubectl's "-f -": yargs takes a lone "-" after a flag for another flag, so join them. */
-export function joinStdinValues(argv: string[]): string[] {
+function joinStdinValues(argv: string[]): string[] {
   const out: string[] = [];
   for (const t of argv) {
     const prev = out.at(-1);

@@ -311,7 +311,7 @@ export function describePeer(p: Peer): string {
 }
 
 /** kguardian's advice: let an application run under normal load 5 to 15 minutes before generating. */
-export const MIN_OBSERVATION_MS = 5 * 60_000;
+const MIN_OBSERVATION_MS = 5 * 60_000;
 
 function fmtDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
