@@ -3,6 +3,7 @@ import type { Labels, Peer, Rule, Warning, WorkloadPolicy } from "../model/types
 import { policyFileName, shorten } from "./naming.ts";
 import { defaultDenyObject, headerFor, metadataFor } from "./networkpolicy.ts";
 import { evidenceComment, type RenderContext, type RenderedObject, sortedLabels, type YamlPath } from "./render.ts";
+import { workloadLabel } from "./rules.ts";
 
 export const NS_LABEL = "k8s:io.kubernetes.pod.namespace";
 
@@ -130,6 +131,6 @@ export function fqdnWithoutDns(policies: WorkloadPolicy[]): Warning[] {
     )
     .map((p) => ({
       code: "fqdn-without-dns",
-      message: `${p.workload.kind.toLowerCase()} ${p.workload.namespace}/${p.workload.name}: its toFQDNs rules need egress to the cluster DNS with a DNS rule, which this policy lacks, so Cilium will deny those names (keep --allow-dns on and kube-dns in the data)`,
+      message: `${workloadLabel(p.workload)}: its toFQDNs rules need egress to the cluster DNS with a DNS rule, which this policy lacks, so Cilium will deny those names (keep --allow-dns on and kube-dns in the data)`,
     }));
 }

@@ -119,7 +119,7 @@ export function buildPolicies(index: ClusterIndex, resolved: Resolved, opts: Bui
   for (const target of targets) {
     const key = workloadKey(target);
     const selector = selectorOf(index, key);
-    const label = `${target.kind.toLowerCase()} ${target.namespace}/${target.name}`;
+    const label = workloadLabel(target);
     if (!selector) {
       const message = `${label} has no usable labels, so no policy was generated: an empty selector would select the whole namespace (add a label such as app=${target.name} to its pods, then re-run)`;
       failed.push({ workload: target, reason: "unlabeled", message });
@@ -270,7 +270,7 @@ function checkSystemNamespaces(policies: WorkloadPolicy[]): Warning[] {
     .filter((p) => SYSTEM_NAMESPACES.has(p.workload.namespace))
     .map((p) => ({
       code: "system-namespace",
-      message: `${p.workload.kind.toLowerCase()} ${p.workload.namespace}/${p.workload.name}: a flow this policy misses in ${p.workload.namespace} can break the whole cluster; review it with care before applying`,
+      message: `${workloadLabel(p.workload)}: a flow this policy misses in ${p.workload.namespace} can break the whole cluster; review it with care before applying`,
     }));
 }
 
@@ -295,10 +295,13 @@ export function fmtLabels(l: Labels): string {
     .join(",");
 }
 
+/** "deployment shop/api": how warnings, comments and the review name a workload. */
+export const workloadLabel = (w: WorkloadRef) => `${w.kind.toLowerCase()} ${w.namespace}/${w.name}`;
+
 export function describePeer(p: Peer): string {
   switch (p.kind) {
     case "workload":
-      return `${p.workload.kind.toLowerCase()} ${p.workload.namespace}/${p.workload.name}${p.role === "dns" ? " (DNS)" : ""}`;
+      return `${workloadLabel(p.workload)}${p.role === "dns" ? " (DNS)" : ""}`;
     case "apiserver":
       return `kube-apiserver ${p.cidrs.join(",")}`;
     case "node":
@@ -328,7 +331,7 @@ export function shortObservation(policies: WorkloadPolicy[], readAt: number): Wa
     if (span >= MIN_OBSERVATION_MS) continue;
     out.push({
       code: "short-observation",
-      message: `${p.workload.kind.toLowerCase()} ${p.workload.namespace}/${p.workload.name}: traffic observed for only ${fmtDuration(span)}; rules may be missing (let it run under normal load for 5-15 minutes, then re-run)`,
+      message: `${workloadLabel(p.workload)}: traffic observed for only ${fmtDuration(span)}; rules may be missing (let it run under normal load for 5-15 minutes, then re-run)`,
     });
   }
   return out;

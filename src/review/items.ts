@@ -2,7 +2,7 @@
 import type { Rule, Warning, WorkloadPolicy } from "../model/types.ts";
 import type { RenderedObject } from "../policy/render.ts";
 import { isoSeconds } from "../policy/render.ts";
-import { describePeer, fmtLabels } from "../policy/rules.ts";
+import { describePeer, fmtLabels, workloadLabel } from "../policy/rules.ts";
 import { type ClusterIndex, workloadKey } from "../resolve/cluster-index.ts";
 import { matches } from "../resolve/labels.ts";
 import type { ReviewRule } from "./state.ts";
@@ -79,7 +79,7 @@ export function reviewRules(
   }
   const out: ReviewRule[] = [];
   for (const p of policies) {
-    const label = `${p.workload.kind.toLowerCase()} ${p.workload.namespace}/${p.workload.name}`;
+    const label = workloadLabel(p.workload);
     // The workload's own warnings, and observed flows of it that the generated set would deny.
     const mine = (m: string) =>
       m.startsWith(`${label}:`) ||
