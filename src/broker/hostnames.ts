@@ -56,10 +56,11 @@ function clientOf(f: z.infer<typeof HubbleFlow>): { namespace: string; name: str
 
 export class HostnamesError extends Error {}
 
-/** The list formats: a JSON list of {ip, names}, or {"hostnames": [...]} as in a snapshot. */
-function isListFormat(head: string): boolean {
-  const t = head.trimStart();
-  return t.startsWith("[") || /^\{\s*"hostnames"/.test(t);
+/** A first line that starts a list: a JSON list of {ip, names}, or {"hostnames": [...]} as in a snapshot
+ * (pretty-printed, a lone "{": a Hubble flow is never split over lines). */
+function startsList(line: string): boolean {
+  const t = line.trim();
+  return t.startsWith("[") || t === "{" || /^\{\s*"hostnames"/.test(t);
 }
 
 /**
@@ -72,8 +73,7 @@ class HubbleDnsReader {
   private json = 0;
   private malformed = 0;
 
-  add(raw: string): void {
-    const line = this.lines === 0 ? raw.replace(/^\uFEFF/, "") : raw;
+  add(line: string): void {
     if (!line.trim()) return;
     this.lines++;
     // Most flows are not DNS; parsing only the lines that can be saves most of the time.
@@ -117,7 +117,7 @@ class HubbleDnsReader {
 
 /**
  * A --hostnames input line by line (a file or stdin): a list is gathered and parsed whole, Hubble's
- * flows one at a time. A first line of "[", "{" alone or '{"hostnames"' starts a list.
+ * flows one at a time.
  */
 export async function readHostnameLines(lines: AsyncIterable<string> | Iterable<string>, source: string): Promise<ParsedHostnames> {
   const reader = new HubbleDnsReader();
@@ -127,7 +127,7 @@ export async function readHostnameLines(lines: AsyncIterable<string> | Iterable<
     const line = first ? raw.replace(/^\uFEFF/, "") : raw;
     if (first && line.trim()) {
       first = false;
-      if (isListFormat(line) || line.trim() === "{") list = [];
+      if (startsList(line)) list = [];
     }
     if (list) list.push(line);
     else reader.add(line);
@@ -151,16 +151,13 @@ const hostnameKey = (h: Hostname) => `${h.ip}|${h.pod ? `${h.pod.namespace}/${h.
 
 /** One entry per address (and asking pod), with every name either list gives it; sorted. */
 export function mergeHostnames(a: Hostname[], b: Hostname[]): Hostname[] {
-  const byKey = new Map<string, Hostname & { set: Set<string> }>();
+  const byKey = new Map<string, { h: Hostname; names: Set<string> }>();
   for (const h of [...a, ...b]) {
-    const ip = ipaddr.process(h.ip).toString();
-    const norm = { ip, ...(h.pod ? { pod: h.pod } : {}) };
-    const key = hostnameKey({ ...norm, names: [] });
-    const e = byKey.get(key) ?? { ...norm, names: [], set: new Set<string>() };
+    const canonical = { ...h, ip: ipaddr.process(h.ip).toString() };
+    const key = hostnameKey(canonical);
+    const e = byKey.get(key) ?? { h: canonical, names: new Set<string>() };
     byKey.set(key, e);
-    for (const n of h.names) e.set.add(n);
+    for (const n of h.names) e.names.add(n);
   }
-  return [...byKey]
-    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
-    .map(([, { set, names: _, ...h }]) => ({ ip: h.ip, names: [...set].sort(), ...(h.pod ? { pod: h.pod } : {}) }));
+  return [...byKey].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, { h, names }]) => ({ ...h, names: [...names].sort() }));
 }
