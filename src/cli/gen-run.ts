@@ -72,7 +72,7 @@ async function load(o: GenOptions, io: Io): Promise<Loaded> {
     o.source.kind === "demo"
       ? await loadDemo()
       : o.source.kind === "snapshot"
-        ? await loadSnapshotFile(o.source.path, io.stdin)
+        ? await loadSnapshotFile(o.source.path, io)
         : await loadCluster(o.source.flags, o.scopeFor, io, Date.now());
   try {
     return await withHostnames(src, o.hostnames, io.stdin);

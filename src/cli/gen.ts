@@ -3,7 +3,7 @@ import path from "node:path";
 import type { GenerateOptions, Scope } from "../policy/pipeline.ts";
 import type { GenFlags } from "./app.ts";
 import { UsageError } from "./errors.ts";
-import type { Io } from "./io.ts";
+import { type Io, stdinFlags } from "./io.ts";
 import { type ClusterFlags, clusterFlags } from "./sources.ts";
 
 const HELP = "kubectl guardian gen networkpolicy";
@@ -102,13 +102,13 @@ export function complete(f: GenFlags, io: Io): GenOptions {
   const tty = io.stdinIsTTY && io.stdout.isTTY === true;
   if (f.review && !tty) throw new UsageError("--review needs a terminal: stdin and stdout must both be TTYs", HELP);
   if (f.review && (f.yes || f.nonInteractive)) throw new UsageError("--review cannot be combined with --yes or --non-interactive", HELP);
-  const fromStdin = [
-    ["--from-snapshot", f.fromSnapshot],
-    ["--hostnames", f.hostnames],
-  ]
-    .filter(([, v]) => v === "-")
-    .map(([k]) => k);
-  if (fromStdin.length > 1) throw new UsageError(`${fromStdin.join(" and ")} cannot both read stdin`, HELP);
+  const fromStdin = stdinFlags(
+    [
+      ["--from-snapshot", f.fromSnapshot],
+      ["--hostnames", f.hostnames],
+    ],
+    HELP,
+  );
   if (f.review && fromStdin.length) throw new UsageError(`--review needs stdin for keys: give ${fromStdin[0]} a file, not -`, HELP);
   const pod = f.pod as string;
   const cluster = clusterFlags(f, io, timeout);

@@ -8,7 +8,7 @@ import type { KubeTarget } from "../cluster/kubeconfig.ts";
 import type { Inventory, Warning } from "../model/types.ts";
 import type { Scope } from "../policy/pipeline.ts";
 import { CliError, EXIT } from "./errors.ts";
-import type { Io } from "./io.ts";
+import { type Io, readStdin } from "./io.ts";
 
 export interface ClusterFlags {
   kubeconfig?: string;
@@ -78,11 +78,10 @@ export async function loadDemo(): Promise<Loaded> {
   return fromSnapshot(parseSnapshot(demo, "the bundled demo snapshot"));
 }
 
-export async function loadSnapshotFile(file: string, stdin?: NodeJS.ReadableStream): Promise<Loaded> {
-  let text = "";
+export async function loadSnapshotFile(file: string, io: Pick<Io, "stdin">): Promise<Loaded> {
+  let text: string;
   try {
-    if (file !== "-") text = await readFile(file, "utf8");
-    else if (stdin) for await (const chunk of stdin) text += chunk;
+    text = file === "-" ? await readStdin(io) : await readFile(file, "utf8");
   } catch (e) {
     throw new CliError(
       `cannot read snapshot ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,

@@ -6,7 +6,7 @@ import { writeReport } from "../output/report.ts";
 import { type AnyPolicy, mergePolicies, verify } from "../verify/check.ts";
 import { CliError, EXIT, UsageError } from "./errors.ts";
 import { parseDuration } from "./gen.ts";
-import type { Io } from "./io.ts";
+import { type Io, readStdin, stdinFlags } from "./io.ts";
 import { clusterFlags, hostnamesSkipped, type Loaded, loadCluster, loadDemo, loadSnapshotFile, withHostnames } from "./sources.ts";
 import { GENERATOR } from "./version.ts";
 
@@ -33,13 +33,6 @@ export interface VerifyFlags {
 
 const HELP = "kubectl guardian verify";
 const KINDS = new Set(["NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"]);
-
-async function readStdin(io: Io): Promise<string> {
-  if (!io.stdin) return "";
-  let text = "";
-  for await (const chunk of io.stdin) text += chunk;
-  return text;
-}
 
 /** Policies from a file, every *.yaml / *.yml of a directory, or stdin ("-"). */
 export async function readPolicies(where: string, io: Io): Promise<AnyPolicy[]> {
@@ -73,12 +66,14 @@ export async function readPolicies(where: string, io: Io): Promise<AnyPolicy[]> 
 
 export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
   if (f.namespace && f.allNamespaces) throw new UsageError("-n and -A cannot be combined", HELP);
-  const fromStdin = [
-    ["--policies", f.policies],
-    ["--from-snapshot", f.fromSnapshot],
-    ["--hostnames", f.hostnames],
-  ].filter(([, v]) => v === "-");
-  if (fromStdin.length > 1) throw new UsageError(`${fromStdin.map(([k]) => k).join(" and ")} cannot both read stdin`, HELP);
+  stdinFlags(
+    [
+      ["--policies", f.policies],
+      ["--from-snapshot", f.fromSnapshot],
+      ["--hostnames", f.hostnames],
+    ],
+    HELP,
+  );
   const timeout = parseDuration(f.requestTimeout);
   if (timeout === null) throw new UsageError(`invalid --request-timeout "${f.requestTimeout}"`, HELP);
   let since: number | undefined;
@@ -93,7 +88,7 @@ export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
   let live: AnyPolicy[] = [];
   const notes: string[] = [];
   if (f.demo) src = await loadDemo();
-  else if (f.fromSnapshot) src = await loadSnapshotFile(f.fromSnapshot, io.stdin);
+  else if (f.fromSnapshot) src = await loadSnapshotFile(f.fromSnapshot, io);
   else {
     const cluster = await loadCluster(
       clusterFlags(f, io, timeout),
