@@ -10,7 +10,6 @@ import type { ReviewRule } from "./state.ts";
 const MARK = "▶ ";
 const PAD = "  ";
 
-/** The policy's YAML with the lines of one rule's peer entries (its comment and the items after it) marked. */
 /** The marked lines with a little context, so the rule is in view without scrolling; the whole file otherwise. */
 export function yamlExcerpt(lines: string[], context = 2): string[] {
   const first = lines.findIndex((l) => l.startsWith(MARK));
@@ -22,6 +21,7 @@ export function yamlExcerpt(lines: string[], context = 2): string[] {
   return [...(from > 0 ? [`${PAD}…`] : []), ...lines.slice(from, to), ...(to < lines.length ? [`${PAD}…`] : [])];
 }
 
+/** The policy's YAML with the lines of one rule's peer entries (its comment and the items after it) marked. */
 export function markedYaml(yaml: string, ruleId: string): string[] {
   let inRule = false;
   let at = -1;
