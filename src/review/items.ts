@@ -14,8 +14,7 @@ const PAD = "  ";
 export function yamlExcerpt(lines: string[], context = 2): string[] {
   const first = lines.findIndex((l) => l.startsWith(MARK));
   if (first < 0) return lines;
-  let last = first;
-  for (let i = first; i < lines.length; i++) if (lines[i]?.startsWith(MARK)) last = i;
+  const last = lines.findLastIndex((l) => l.startsWith(MARK));
   const from = Math.max(0, first - context);
   const to = Math.min(lines.length, last + context + 1);
   return [...(from > 0 ? [`${PAD}…`] : []), ...lines.slice(from, to), ...(to < lines.length ? [`${PAD}…`] : [])];
