@@ -88,7 +88,7 @@ export class BrokerClient {
   private async getJsonArray<W, T>(
     route: string,
     schema: Parameters<typeof parseEach<W, T>>[0],
-    normalise: (w: W) => T,
+    normalise: (w: W) => T | null,
   ): Promise<Parsed<T>> {
     const { status, body } = await this.get(route);
     this.check(route, status, body);
@@ -155,7 +155,7 @@ export function parseListBody<W, T>(
   route: string,
   body: string,
   schema: Parameters<typeof parseEach<W, T>>[0],
-  normalise: (w: W) => T,
+  normalise: (w: W) => T | null,
 ): Parsed<T> {
   let doc: unknown;
   try {

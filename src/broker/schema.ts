@@ -1,5 +1,6 @@
 // Wire shapes of the kguardian broker (snake_case, nullable) and their normalisation.
 import * as z from "zod/mini";
+import { isDnsLabel, isDnsSubdomain, validLabels } from "../model/k8s-names.ts";
 import type { BrokerPod, BrokerService, Labels, Protocol, ServicePort, TrafficRow } from "../model/types.ts";
 
 const str = z.nullable(z.string());
@@ -99,9 +100,11 @@ export function normaliseTraffic(w: PodTrafficWire): TrafficRow {
   };
 }
 
-export function normalisePod(w: PodDetailWire): BrokerPod {
+/** null when the record names no pod the API server could hold (a pod may become a selector). */
+export function normalisePod(w: PodDetailWire): BrokerPod | null {
   const obj = PodObj.safeParse(w.pod_obj ?? {});
   const meta = obj.success ? obj.data.metadata : undefined;
+  if (!isDnsLabel(w.pod_namespace ?? "") || !isDnsSubdomain(w.pod_name) || !validLabels(meta?.labels ?? {})) return null;
   return {
     name: w.pod_name,
     namespace: w.pod_namespace ?? "",
@@ -115,9 +118,11 @@ export function normalisePod(w: PodDetailWire): BrokerPod {
   };
 }
 
-export function normaliseService(w: SvcDetailWire): BrokerService {
+/** null when the record names no Service the API server could hold (its selector may become a peer's). */
+export function normaliseService(w: SvcDetailWire): BrokerService | null {
   const spec = SvcSpec.safeParse(w.service_spec ?? {});
   const s = spec.success ? spec.data.spec : undefined;
+  if (!isDnsLabel(w.svc_namespace ?? "") || !isDnsLabel(w.svc_name ?? "") || !validLabels(s?.selector ?? {})) return null;
   const selector: Labels | null = s?.selector && Object.keys(s.selector).length > 0 ? s.selector : null;
   const ports: ServicePort[] = (s?.ports ?? []).map((p) => ({
     ...(p.name ? { name: p.name } : {}),
@@ -136,14 +141,15 @@ export interface Parsed<T> {
 }
 
 /** Validates each element; malformed elements are counted, not fatal. A non-array body is the caller's error. */
-export function parseEach<W, T>(schema: z.ZodMiniType<W>, body: unknown[], normalise: (w: W) => T): Parsed<T> {
+export function parseEach<W, T>(schema: z.ZodMiniType<W>, body: unknown[], normalise: (w: W) => T | null): Parsed<T> {
   const items: T[] = [];
   const wire: unknown[] = [];
   let malformed = 0;
   for (const el of body) {
     const r = schema.safeParse(el);
-    if (r.success && !Number.isNaN(parseTime(el))) {
-      items.push(normalise(r.data));
+    const item = r.success && !Number.isNaN(parseTime(el)) ? normalise(r.data) : null;
+    if (item !== null) {
+      items.push(item);
       wire.push(el);
     } else malformed++;
   }

@@ -169,6 +169,11 @@ export async function run(rawArgv: string[], io: Io): Promise<number> {
     }
     const err = e as Error;
     io.stderr.write(`error: ${err?.message ?? String(e)}\n`);
+    // By name: the validator's module (and its schemas) is loaded only by commands that render.
+    if (err?.name === "InvalidObjectError")
+      io.stderr.write(
+        "This is a bug in kubectl-guardian, not in your data: nothing was written or applied. Please report it with the line above.\n",
+      );
     if (io.env.GUARDIAN_DEBUG) io.stderr.write(`${err?.stack}\n`);
     exitCode = EXIT.error;
   };

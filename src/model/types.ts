@@ -134,7 +134,8 @@ export interface TrafficData {
 // ---- Resolution results ----
 
 export type Peer =
-  | { kind: "workload"; workload: WorkloadRef; selector: Labels; role?: "dns" }
+  /** `absent`: label keys the peer's pods must lack (DoesNotExist), for a workload without usable labels. */
+  | { kind: "workload"; workload: WorkloadRef; selector: Labels; absent?: string[]; role?: "dns" }
   | { kind: "apiserver"; cidrs: string[] }
   | { kind: "node"; cidr: string; node: string }
   | { kind: "external"; cidr: string }
@@ -176,6 +177,8 @@ export interface Rule {
 export interface WorkloadPolicy {
   workload: WorkloadRef;
   selector: Labels;
+  /** Label keys the selected pods must lack (DoesNotExist): the selector of a workload without usable labels. */
+  absent?: string[];
   ingress: Rule[];
   egress: Rule[];
   policyTypes: ("Ingress" | "Egress")[];

@@ -2,7 +2,7 @@
 import type { Labels, Peer, Rule, Warning, WorkloadPolicy } from "../model/types.ts";
 import { policyFileName, shorten } from "./naming.ts";
 import { defaultDenyObject, headerFor, metadataFor } from "./networkpolicy.ts";
-import { evidenceComment, type RenderContext, type RenderedObject, sortedLabels, type YamlPath } from "./render.ts";
+import { evidenceComment, type LabelSelector, labelSelector, type RenderContext, type RenderedObject, type YamlPath } from "./render.ts";
 import { workloadLabel } from "./rules.ts";
 
 export const NS_LABEL = "k8s:io.kubernetes.pod.namespace";
@@ -14,11 +14,7 @@ function k8sLabels(l: Labels): Labels {
   return out;
 }
 
-type L3 =
-  | { toEndpoints: Record<string, unknown>[] }
-  | { toEntities: string[] }
-  | { toCIDR: string[] }
-  | { toFQDNs: { matchName: string }[] };
+type L3 = { toEndpoints: LabelSelector[] } | { toEntities: string[] } | { toCIDR: string[] } | { toFQDNs: { matchName: string }[] };
 
 /**
  * The L3 part of a rule for one peer. A namespaced policy's endpoint selectors only see its own
@@ -30,7 +26,10 @@ function l3(peer: Peer, policyNs: string | null, dir: "ingress" | "egress"): { g
     case "workload": {
       const sel = k8sLabels(peer.selector);
       if (policyNs === null || peer.workload.namespace !== policyNs) sel[NS_LABEL] = peer.workload.namespace;
-      return { group: peer.role === "dns" ? "dns" : "endpoints", l3: { toEndpoints: [{ matchLabels: sortedLabels(sel) }] } };
+      return {
+        group: peer.role === "dns" ? "dns" : "endpoints",
+        l3: { toEndpoints: [labelSelector(sel, peer.absent, "k8s:")] },
+      };
     }
     case "apiserver":
       return { group: "entities", l3: { toEntities: ["kube-apiserver"] } };
@@ -91,7 +90,7 @@ export function renderCilium(p: WorkloadPolicy, ctx: RenderContext, clusterwide:
   const ingress = p.policyTypes.includes("Ingress");
   const egress = p.policyTypes.includes("Egress");
   const spec: Record<string, unknown> = {
-    endpointSelector: { matchLabels: sortedLabels(selector) },
+    endpointSelector: labelSelector(selector, p.absent, "k8s:"),
     // Observed silence means deny, also in a direction without rules.
     enableDefaultDeny: { ingress, egress },
   };

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { isDnsSubdomain } from "../model/k8s-names.ts";
 import type { WorkloadRef } from "../model/types.ts";
 
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "kubectl-guardian" } as const;
@@ -14,14 +15,26 @@ export function shorten(s: string, max: number): string {
   return `${s.slice(0, max - h.length - 1).replace(/[-.]+$/, "")}-${h}`;
 }
 
-/** Policy name `<workload>-guardian`, within the 253-character object name limit. */
+/**
+ * Policy name `<workload>-guardian`, within the 253-character object name limit. A workload name the
+ * API server could not hold (from a hand-made snapshot) is cleaned to a DNS label, with a hash of the
+ * original so that two such names stay apart.
+ */
 export function policyName(w: WorkloadRef): string {
-  return `${shorten(w.name, 253 - SUFFIX.length)}${SUFFIX}`;
+  const base = isDnsSubdomain(w.name)
+    ? w.name
+    : `${
+        w.name
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-")
+          .replace(/^-+|-+$/g, "") || "unnamed"
+      }-${shortHash(w.name)}`;
+  return `${shorten(base, 253 - SUFFIX.length)}${SUFFIX}`;
 }
 
-/** A label value (63 characters, alphanumeric at both ends). */
+/** A label value (63 characters of [A-Za-z0-9._-], alphanumeric at both ends). */
 export function labelValue(s: string): string {
-  return shorten(s, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+  return shorten(s.replace(/[^A-Za-z0-9._-]+/g, "-"), 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
 }
 
 /** A file name part: lowercase DNS-1123 characters only, never a path. */

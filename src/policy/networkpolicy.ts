@@ -6,6 +6,7 @@ import {
   evidenceComment,
   groupByPorts,
   isoSeconds,
+  labelSelector,
   policyEvidence,
   type RenderContext,
   type RenderedObject,
@@ -20,7 +21,7 @@ type NpPeer = V1NetworkPolicyPeer;
 function npPeers(peer: Peer, policyNamespace: string): NpPeer[] {
   switch (peer.kind) {
     case "workload": {
-      const podSelector = { matchLabels: sortedLabels(peer.selector) };
+      const podSelector = labelSelector(peer.selector, peer.absent);
       if (peer.workload.namespace === policyNamespace) return [{ podSelector }];
       // One entry with both selectors: AND, i.e. these pods in that namespace.
       return [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer.workload.namespace } }, podSelector }];
@@ -79,7 +80,7 @@ export function renderNetworkPolicy(p: WorkloadPolicy, ctx: RenderContext): Rend
       return dir === "ingress" ? { from: peers, ports } : { to: peers, ports };
     });
 
-  const spec: V1NetworkPolicySpec = { podSelector: { matchLabels: sortedLabels(p.selector) }, policyTypes: p.policyTypes };
+  const spec: V1NetworkPolicySpec = { podSelector: labelSelector(p.selector, p.absent), policyTypes: p.policyTypes };
   if (p.policyTypes.includes("Ingress") && p.ingress.length > 0) spec.ingress = section("ingress", p.ingress);
   if (p.policyTypes.includes("Egress") && p.egress.length > 0) spec.egress = section("egress", p.egress);
   const object: V1NetworkPolicy = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: metadataFor(p, ctx), spec };

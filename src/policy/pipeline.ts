@@ -8,6 +8,7 @@ import { fqdnWithoutDns, renderCilium, renderCiliumDefaultDeny } from "./cilium.
 import { renderDefaultDeny, renderNetworkPolicy } from "./networkpolicy.ts";
 import type { RenderedObject } from "./render.ts";
 import { type BuildResult, buildPolicies, shortObservation } from "./rules.ts";
+import { validateObjects } from "./validate.ts";
 
 export type Scope = { kind: "pod"; namespace: string; name: string } | { kind: "namespace"; namespace: string } | { kind: "all" };
 
@@ -55,20 +56,19 @@ export function selectTargets(index: ClusterIndex, scope: Scope): WorkloadRef[] 
   return [...new Map(inScope.map((p) => [workloadKey(p.workload), p.workload])).values()];
 }
 
-/** Policy objects for a (possibly reviewed) set of workload policies. */
+/** Policy objects for a (possibly reviewed) set of workload policies, each checked as the API server would. */
 export function renderPolicies(
   policies: WorkloadPolicy[],
   defaultDeny: string[],
   o: { generator: string; type: "kubernetes" | "cilium"; clusterwide?: boolean },
 ): RenderedObject[] {
   const ctx = { generator: o.generator };
-  if (o.type === "cilium") {
-    return [
-      ...defaultDeny.map((ns) => renderCiliumDefaultDeny(ns, ctx)),
-      ...policies.map((p) => renderCilium(p, ctx, o.clusterwide === true)),
-    ];
-  }
-  return [...defaultDeny.map((ns) => renderDefaultDeny(ns, ctx)), ...policies.map((p) => renderNetworkPolicy(p, ctx))];
+  const objects =
+    o.type === "cilium"
+      ? [...defaultDeny.map((ns) => renderCiliumDefaultDeny(ns, ctx)), ...policies.map((p) => renderCilium(p, ctx, o.clusterwide === true))]
+      : [...defaultDeny.map((ns) => renderDefaultDeny(ns, ctx)), ...policies.map((p) => renderNetworkPolicy(p, ctx))];
+  validateObjects(objects);
+  return objects;
 }
 
 export function generate(inventory: Inventory, data: TrafficData, opts: GenerateOptions): GenerateResult {

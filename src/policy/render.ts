@@ -53,6 +53,19 @@ export function groupByPorts(rules: Rule[]): Rule[][] {
   return [...groups.values()];
 }
 
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: "DoesNotExist" }[];
+}
+
+/** matchLabels, and a DoesNotExist for each absent key (`prefix` for Cilium's `k8s:` source). */
+export function labelSelector(l: Record<string, string>, absent: readonly string[] = [], prefix = ""): LabelSelector {
+  const out: LabelSelector = {};
+  if (Object.keys(l).length > 0 || absent.length === 0) out.matchLabels = sortedLabels(l);
+  if (absent.length > 0) out.matchExpressions = absent.map((k) => ({ key: `${prefix}${k}`, operator: "DoesNotExist" as const }));
+  return out;
+}
+
 export function sortedLabels(l: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of Object.keys(l).sort()) out[k] = l[k] as string;

@@ -118,7 +118,9 @@ export function buildPolicies(index: ClusterIndex, resolved: Resolved, opts: Bui
   );
   for (const target of targets) {
     const key = workloadKey(target);
-    const selector = selectorOf(index, key);
+    const own = selectorOf(index, key);
+    const selector = own?.selector ?? null;
+    const absent = own?.absent;
     const label = workloadLabel(target);
     if (!selector) {
       const message = `${label} has no usable labels, so no policy was generated: an empty selector would select the whole namespace (add a label such as app=${target.name} to its pods, then re-run)`;
@@ -192,12 +194,14 @@ export function buildPolicies(index: ClusterIndex, resolved: Resolved, opts: Bui
     policies.push({
       workload: target,
       selector,
+      ...(absent ? { absent } : {}),
       ingress: wantIngress ? build("ingress", conns.ingress) : [],
       egress: wantEgress ? build("egress", conns.egress) : [],
       policyTypes: opts.policyTypes,
     });
-    warnings.push(...checkSelector(index, target, selector, label));
     const policy = policies[policies.length - 1] as WorkloadPolicy;
+    warnings.push(...checkSelector(index, target, selector, absent, label));
+    warnings.push(...absenceWarnings(policy, label));
     if (wantIngress) warnings.push(...checkUdpServers(index, key, policy, label));
   }
 
@@ -215,28 +219,51 @@ export function buildPolicies(index: ClusterIndex, resolved: Resolved, opts: Bui
   };
 }
 
-function selectorOf(index: ClusterIndex, key: string): Labels | null {
+function selectorOf(index: ClusterIndex, key: string): { selector: Labels | null; absent?: string[] } | null {
   const live = index.podsByWorkload.get(key)?.[0];
-  if (live) return live.selector;
-  for (const p of index.podsByName.values()) if (workloadKey(p.workload) === key) return p.selector;
+  if (live) return live;
+  for (const p of index.podsByName.values()) if (workloadKey(p.workload) === key) return p;
   return null;
 }
 
+const ABSENCE = "selected by the absence of labels";
+
+/** A selector made of DoesNotExist picks any future pod without those labels: say so on every such rule. */
+function absenceWarnings(p: WorkloadPolicy, label: string): Warning[] {
+  const out: Warning[] = [];
+  if (p.absent)
+    out.push({
+      code: "absent-labels",
+      message: `${label}: the policy's pods are ${ABSENCE}: any future unlabeled pod in ${p.workload.namespace} matches (label its pods to select them exactly)`,
+    });
+  for (const r of [...p.ingress, ...p.egress]) {
+    if (r.peer.kind !== "workload" || !r.peer.absent) continue;
+    out.push({
+      code: "absent-labels",
+      message: `${label}: ${r.direction} rule ${r.id} ${r.direction === "egress" ? "to" : "from"} ${describePeer(r.peer)} is ${ABSENCE}: any future unlabeled pod in ${r.peer.workload.namespace} matches`,
+    });
+  }
+  return out;
+}
+
 /** The selector must pick every live pod of the workload and no pod of another one. */
-function checkSelector(index: ClusterIndex, target: WorkloadRef, selector: Labels, label: string): Warning[] {
+function checkSelector(index: ClusterIndex, target: WorkloadRef, selector: Labels, absent: string[] | undefined, label: string): Warning[] {
   const key = workloadKey(target);
   const out: Warning[] = [];
   const others = new Set<string>();
   for (const p of index.podsByName.values()) {
     if (!p.live || p.namespace !== target.namespace) continue;
-    const hit = matches(selector, p.labels);
+    const hit = matches(selector, p.labels, absent);
     const mine = workloadKey(p.workload) === key;
     if (mine && !hit)
-      out.push({ code: "selector-misses", message: `${label}: selector ${fmtLabels(selector)} does not match its pod ${p.name}` });
+      out.push({ code: "selector-misses", message: `${label}: selector ${fmtLabels(selector, absent)} does not match its pod ${p.name}` });
     if (!mine && hit) others.add(`${p.workload.kind.toLowerCase()} ${p.workload.name}`);
   }
   if (others.size > 0) {
-    out.push({ code: "selector-wide", message: `${label}: selector ${fmtLabels(selector)} also matches ${[...others].sort().join(", ")}` });
+    out.push({
+      code: "selector-wide",
+      message: `${label}: selector ${fmtLabels(selector, absent)} also matches ${[...others].sort().join(", ")}`,
+    });
   }
   return out;
 }
@@ -288,11 +315,14 @@ function checkUdpServers(index: ClusterIndex, key: string, p: WorkloadPolicy, la
     }));
 }
 
-export function fmtLabels(l: Labels): string {
-  return Object.keys(l)
-    .sort()
-    .map((k) => `${k}=${l[k]}`)
-    .join(",");
+/** kubectl's selector syntax: `app=web,!tier` (a `!key` must be absent). */
+export function fmtLabels(l: Labels, absent: readonly string[] = []): string {
+  return [
+    ...Object.keys(l)
+      .sort()
+      .map((k) => `${k}=${l[k]}`),
+    ...absent.map((k) => `!${k}`),
+  ].join(",");
 }
 
 /** "deployment shop/api": how warnings, comments and the review name a workload. */

@@ -10,7 +10,11 @@ export interface PodIdentity {
   workload: WorkloadRef;
   /** The selector a policy uses for this pod's workload; null when it has no usable labels. */
   selector: Labels | null;
+  /** Label keys the selector requires to be absent (DoesNotExist): how a workload without labels is selected. */
+  absent?: string[];
   labels: Labels;
+  /** The pod's addresses as the source lists them (an ipBlock is matched against them). */
+  ips: string[];
   hostNetwork: boolean;
   nodeName?: string;
   containerPorts: ContainerPort[];
@@ -68,7 +72,7 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
     namespace: string,
     labels: Labels,
     owner: { kind: string; name: string } | undefined,
-    rest: Pick<PodIdentity, "hostNetwork" | "nodeName" | "containerPorts" | "since" | "live">,
+    rest: Pick<PodIdentity, "ips" | "hostNetwork" | "nodeName" | "containerPorts" | "since" | "live">,
   ): PodIdentity => {
     const workload: WorkloadRef = owner ? { kind: owner.kind, name: owner.name, namespace } : { kind: "Pod", name, namespace };
     const own = workloadSelectors.get(workloadKey(workload));
@@ -90,6 +94,7 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
   for (const p of inv.pods) {
     const since = p.createdAt ? Date.parse(p.createdAt) : 0;
     const id = identity(p.name, p.namespace, p.labels, p.owner, {
+      ips: p.ips,
       hostNetwork: p.hostNetwork,
       ...(p.nodeName ? { nodeName: p.nodeName } : {}),
       containerPorts: p.containerPorts,
@@ -108,6 +113,7 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
       continue;
     }
     const id = identity(p.name, p.namespace, p.labels, ownerFromBroker(p), {
+      ips: [p.ip],
       hostNetwork: p.hostNetwork,
       nodeName: p.nodeName,
       containerPorts: [],
@@ -128,6 +134,7 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
     list.push(id);
     podsByWorkload.set(k, list);
   }
+  selectByAbsence([...podsByName.values(), ...[...podsByIp.values()].flat()], podsByWorkload);
 
   const services: InventoryService[] = [...inv.services];
   const known = new Set(services.flatMap((s) => s.clusterIPs.map((ip) => parseIp(ip)?.text)));
@@ -174,6 +181,38 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
     workloadSelectors,
     namespaceLabels,
   };
+}
+
+/**
+ * A workload whose pods have no usable labels is selected by what they lack: DoesNotExist over every
+ * label key the namespace's other live pods use and its own do not, when that picks exactly its live
+ * pods now. Otherwise (or when there is no such key, which would be an empty selector) it stays null.
+ */
+function selectByAbsence(ids: PodIdentity[], podsByWorkload: Map<string, PodIdentity[]>): void {
+  const liveByNs = new Map<string, PodIdentity[]>();
+  for (const list of podsByWorkload.values()) for (const p of list) liveByNs.set(p.namespace, [...(liveByNs.get(p.namespace) ?? []), p]);
+  const found = new Map<string, string[] | null>();
+  for (const id of ids) {
+    if (id.selector !== null || id.hostNetwork) continue;
+    const k = workloadKey(id.workload);
+    let keys = found.get(k);
+    if (keys === undefined) {
+      keys = absentKeys(liveByNs.get(id.namespace) ?? [], k, [id, ...(podsByWorkload.get(k) ?? [])]);
+      found.set(k, keys);
+    }
+    if (keys) {
+      id.selector = {};
+      id.absent = keys;
+    }
+  }
+}
+
+function absentKeys(nsPods: PodIdentity[], key: string, own: PodIdentity[]): string[] | null {
+  const ownKeys = new Set(own.flatMap((p) => Object.keys(p.labels)));
+  const others = nsPods.filter((p) => workloadKey(p.workload) !== key);
+  const keys = [...new Set(others.flatMap((p) => Object.keys(p.labels)).filter((k) => !ownKeys.has(k)))].sort();
+  if (keys.length === 0) return null;
+  return others.every((p) => keys.some((k) => Object.hasOwn(p.labels, k))) ? keys : null;
 }
 
 /** The pod that held `ip` at time `t`: the newest holder that started before t, else the oldest one. */

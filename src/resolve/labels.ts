@@ -24,8 +24,10 @@ export function stableLabels(labels: Labels, ownerKind?: string): Labels {
   return out;
 }
 
-export function matches(selector: Labels, labels: Labels): boolean {
+/** matchLabels, plus DoesNotExist for each key in `absent` (the selector of a pod without usable labels). */
+export function matches(selector: Labels, labels: Labels, absent?: readonly string[]): boolean {
   for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
+  if (absent) for (const k of absent) if (Object.hasOwn(labels, k)) return false;
   return true;
 }
 

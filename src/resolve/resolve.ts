@@ -193,6 +193,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
       kind: "workload",
       workload: id.workload,
       selector: id.selector,
+      ...(id.absent ? { absent: id.absent } : {}),
       ...(index.dns && id.namespace === index.dns.namespace && isDnsPod(index, id) ? { role: "dns" as const } : {}),
     });
   };

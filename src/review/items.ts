@@ -43,13 +43,13 @@ function peerLines(r: Rule, index: ClusterIndex, policyNs: string): string[] {
   switch (p.kind) {
     case "workload": {
       const now = [...index.podsByName.values()]
-        .filter((x) => x.live && x.namespace === p.workload.namespace && matches(p.selector, x.labels))
+        .filter((x) => x.live && x.namespace === p.workload.namespace && matches(p.selector, x.labels, p.absent))
         .map((x) => x.name)
         .sort();
       return [
         `kind:      ${p.role === "dns" ? "cluster DNS, " : ""}${p.workload.kind} ${p.workload.name}`,
         `namespace: ${p.workload.namespace}${p.workload.namespace === policyNs ? " (same as the policy)" : ""}`,
-        `selector:  ${fmtLabels(p.selector)}`,
+        `selector:  ${fmtLabels(p.selector, p.absent)}${p.absent ? " (by absent labels: any future unlabeled pod matches)" : ""}`,
         `matches:   ${now.length} pod(s) now${now.length ? `: ${now.slice(0, 4).join(", ")}${now.length > 4 ? ` +${now.length - 4}` : ""}` : ""}`,
       ];
     }

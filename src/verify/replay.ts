@@ -11,13 +11,17 @@ export interface WouldBreak {
   message: string;
 }
 
-/** A representative endpoint of a peer: a live pod of the workload, or the peer's address. */
+/**
+ * A representative endpoint of a peer: a live pod of the workload with its real address (ipBlocks
+ * match pods by address too), or the peer's address. A peer without a known pod has no address, so
+ * no ipBlock can allow it.
+ */
 export function endpointOf(index: ClusterIndex, p: Peer): Endpoint {
   switch (p.kind) {
     case "workload": {
       const pod = index.podsByWorkload.get(workloadKey(p.workload))?.[0];
       return {
-        ip: "240.0.0.1",
+        ip: pod?.ips[0] ?? "",
         pod: { namespace: p.workload.namespace, labels: pod?.labels ?? p.selector, ...(pod ? { ports: pod.containerPorts } : {}) },
       };
     }

@@ -256,7 +256,7 @@ describe("DNS", () => {
 });
 
 describe("never wider than asked", () => {
-  it("an unlabeled target gets no policy and a warning to label it", () => {
+  it("an unlabeled target alone in its namespace gets no policy (no non-empty selector exists) and a warning to label it", () => {
     const c = new Cluster();
     const bare = c.pod("shop", "bare", { owner: null });
     c.row(bare, "EGRESS", "1.1.1.1", 443);
@@ -264,17 +264,6 @@ describe("never wider than asked", () => {
     expect(r.objects).toEqual([]);
     expect(r.result.failed).toEqual([expect.objectContaining({ reason: "unlabeled" })]);
     expect(r.result.failed[0]?.message).toMatch(/add a label/);
-  });
-
-  it("an unlabeled peer is left out with a warning, never selected by an empty selector", () => {
-    const c = new Cluster();
-    const [web] = c.deployment("shop", "web", { app: "web" });
-    const bare = c.pod("shop", "bare", { owner: null });
-    c.connect(web!, bare, 80).row(web!, "EGRESS", "1.1.1.1", 443);
-    const r = gen(c, { scope: { kind: "namespace", namespace: "shop" } });
-    const spec = r.byName("web-guardian").spec;
-    expect(JSON.stringify(spec.egress)).not.toContain("podSelector");
-    expect(r.result.warnings.map((w) => w.code)).toContain("unlabeled-peer");
   });
 
   it("no generated peer or target is ever empty, and no CIDR is wider than one address", () => {
