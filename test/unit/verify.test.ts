@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { verify } from "../../src/verify/check.ts";
 import { type NetworkPolicyLike, PolicyEvaluator } from "../../src/verify/evaluate.ts";
 import { Cluster } from "../support/builders.ts";
 import { gen } from "../support/generate.ts";
@@ -150,5 +151,35 @@ describe("the policy evaluator on Cilium policies (truth tables)", () => {
     expect(both.check(web, db, 5432, "TCP").allowed).toBe(true);
     expect(both.check(web, { ip: "1.1.1.1", entity: "world" }, 443, "TCP").allowed).toBe(true);
     expect(both.check(web, otherDb, 5432, "TCP").deniedBy?.policies).toEqual(["shop/c", "shop/k"]);
+  });
+});
+
+describe("verify matches ipBlocks against pods' real addresses", () => {
+  const egressTo = (cidr: string): NetworkPolicyLike => ({
+    metadata: { namespace: "shop", name: "web-by-cidr" },
+    spec: {
+      podSelector: { matchLabels: { app: "web" } },
+      policyTypes: ["Egress"],
+      egress: [{ to: [{ ipBlock: { cidr } }], ports: [{ port: 8080 }] }],
+    },
+  });
+  function world() {
+    const c = new Cluster();
+    const [web] = c.deployment("shop", "web", { app: "web" });
+    const [api] = c.deployment("shop", "api", { app: "api" });
+    c.connect(web!, api!, 8080);
+    return { c, api: api! };
+  }
+
+  it("a /32 of the pod's own address allows the observed flow", () => {
+    const { c, api } = world();
+    const r = verify(c.inventory, c.data(), [egressTo(`${api.ips[0]}/32`)], { namespace: "shop" });
+    expect(r.denied).toEqual([]);
+  });
+
+  it.each(["240.0.0.0/4", "10.99.0.0/16", "203.0.113.7/32"])("an ipBlock %s that covers no pod allows no pod traffic", (cidr) => {
+    const { c } = world();
+    const r = verify(c.inventory, c.data(), [egressTo(cidr)], { namespace: "shop" });
+    expect(r.denied.map((d) => d.verdict.deniedBy?.policies)).toEqual([["shop/web-by-cidr"]]);
   });
 });
