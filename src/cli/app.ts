@@ -15,6 +15,16 @@ export const GEN_EXAMPLES: [string, string][] = [
   ["kubectl guardian gen netpol --all -A --demo", "try it on the bundled demo data, no cluster needed"],
 ];
 
+const GEN_EXIT_CODES = `Exit codes:
+  0    policies written; with --all/-A, workloads skipped for want of traffic or on the host network
+       are listed, not failures
+  1    an error: a pod whose traffic could not be read, observed traffic that got no policy, a
+       refused write, a failed apply; with --strict also any skipped workload
+  2    usage error
+  3    diff --exit-code: changes pending
+  4    observed flows the generated policies would deny
+  130  interrupted`;
+
 export interface GenFlags {
   pod?: string;
   namespace?: string;
@@ -40,6 +50,7 @@ export interface GenFlags {
   hostnames?: string;
   allowDns: boolean;
   minFlows: number;
+  strict: boolean;
   policyTypes: string[];
   defaultDeny: boolean;
   includeDropped: boolean;
@@ -124,6 +135,7 @@ function genBuilder(y: Argv): Argv<GenFlags> {
       "policy-types": { type: "string", array: true, default: ["Ingress", "Egress"], describe: "Directions to restrict" },
       "default-deny": { type: "boolean", default: false, describe: "Also emit a default-deny policy per namespace" },
       "include-dropped": { type: "boolean", default: false, describe: "Turn kernel-dropped flows into candidate rules" },
+      strict: { type: "boolean", default: false, describe: "Exit 1 when any workload in scope is skipped (no traffic, host network)" },
       since: { type: "string", describe: "Only traffic newer than this (e.g. 30m, 2h, 7d)" },
       force: { type: "boolean", default: false, describe: "Overwrite files, or change live objects, that kubectl-guardian did not write" },
       "force-conflicts": { type: "boolean", default: false, describe: "With --apply: take over fields another field manager owns" },
@@ -131,7 +143,7 @@ function genBuilder(y: Argv): Argv<GenFlags> {
       ...HOSTNAMES_OPTION,
       ...CONNECTION_OPTIONS,
     })
-    .epilog(examplesText(GEN_EXAMPLES)) as unknown as Argv<GenFlags>;
+    .epilog(`${examplesText(GEN_EXAMPLES)}\n\n${GEN_EXIT_CODES}`) as unknown as Argv<GenFlags>;
 }
 
 /** kubectl's wording for unknown flags, naming what the user typed (yargs also lists camelCase twins). */

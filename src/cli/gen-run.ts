@@ -63,7 +63,13 @@ function genReport(
       };
     }),
     wouldBreak: gen.wouldBreak.map((w) => w.message),
-    warnings: [...gen.result.warnings.map((w) => w.message), ...gen.result.failed.map((f) => f.message), ...notes],
+    skipped: gen.result.failed.map((f) => ({
+      workload: `${f.workload.kind}/${f.workload.namespace}/${f.workload.name}`,
+      reason: f.reason,
+      evidence: f.evidence,
+      message: f.message,
+    })),
+    warnings: [...gen.result.warnings.map((w) => w.message), ...notes],
   };
 }
 
@@ -141,6 +147,11 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
 
     if (scope.kind === "pod" && result.failed[0]) {
       const f = result.failed[0];
+      // Not a policy subject: nothing to generate, and nothing wrong.
+      if (f.reason === "host-network") {
+        io.stderr.write(`note: ${f.message}\n`);
+        return EXIT.ok;
+      }
       if (f.reason === "no-traffic")
         throw new CliError(`No traffic data found for pod ${scope.namespace}/${scope.name}`, EXIT.error, NO_TRAFFIC_HINT);
       throw new CliError(f.message);
@@ -191,7 +202,9 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
     if (src.failures.length > 0)
       io.stderr.write(paint.warn(`${src.failures.length} pod(s) could not be read from the broker; see the warnings above\n`));
     if (write?.refused.length) return EXIT.error;
-    const incomplete = result.failed.length > 0 || src.failures.length > 0;
+    // Observed traffic that found no policy, or pods not read, is an error; a skipped workload
+    // (no traffic, host network) only with --strict.
+    const incomplete = result.failed.some((f) => f.evidence) || src.failures.length > 0 || (o.strict && result.failed.length > 0);
     if ((o.apply || o.dryRun === "server") && objects.length > 0) {
       const { runApply } = await import("./apply-run.ts");
       const target = src.kube ?? (await kubeTarget(o.kube, io));

@@ -21,6 +21,8 @@ export interface GenOptions extends PipelineFlags {
   /** --hostnames: names for external addresses. */
   hostnames?: string;
   clusterwide: boolean;
+  /** --strict: a skipped workload fails the run. */
+  strict: boolean;
   report?: string;
   format: "yaml" | "json";
   /** `diff`: compare with the live policies instead of writing. */
@@ -139,6 +141,7 @@ export function complete(f: GenFlags, io: Io): GenOptions {
     policyTypes: (["Ingress", "Egress"] as const).filter((t) => policyTypes.includes(t.toLowerCase())),
     defaultDeny: f.defaultDeny,
     includeDropped: f.includeDropped,
+    strict: f.strict,
     ...(since !== undefined ? { since } : {}),
     force: f.force,
     color: f.color as GenOptions["color"],

@@ -36,6 +36,8 @@ export interface Report {
   summary: Record<string, number | string>;
   policies: ReportPolicy[];
   wouldBreak: string[];
+  /** Workloads that got no policy; `evidence`: it had observed traffic (an error, not a skip). */
+  skipped?: { workload: string; reason: string; evidence: boolean; message: string }[];
   warnings: string[];
 }
 
@@ -76,6 +78,11 @@ export function toMarkdown(r: Report): string {
     for (const x of p.rules)
       out.push(`| \`${x.id}\` | ${x.direction} | ${esc(x.peer)} | ${x.ports} | ${x.flows} | ${x.lastSeen ?? ""} | ${x.decision ?? ""} |`);
     out.push("", "</details>", "");
+  }
+  if (r.skipped?.length) {
+    out.push("#### Workloads without a policy", "");
+    for (const s of r.skipped) out.push(`- ${s.evidence ? "⚠️ " : ""}${esc(s.message)}`);
+    out.push("");
   }
   if (r.warnings.length) {
     out.push("#### Warnings", "");

@@ -10,6 +10,12 @@ export interface Paint {
 export const plain: Paint = { warn: (s) => s, bold: (s) => s };
 export const ansi: Paint = { warn: (s) => `\x1b[33m${s}\x1b[0m`, bold: (s) => `\x1b[1m${s}\x1b[0m` };
 
+const SKIP_TEXT: Record<string, string> = {
+  "no-traffic": "without traffic",
+  "host-network": "on the host network",
+  unlabeled: "unlabeled",
+};
+
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** Beyond this many warnings of one kind, a run over hundreds of workloads shows a few and counts the rest. */
@@ -38,7 +44,8 @@ export function summaryLines(
     else if (n === SHOWN_PER_CODE)
       lines.push(paint.warn(`warning: … and ${total - SHOWN_PER_CODE + 1} more ${w.code} warnings (-v lists them all)`));
   }
-  for (const f of r.failed) lines.push(paint.warn(`warning: ${f.message}`));
+  // A workload with observed traffic that got no policy is a warning; one without is a note.
+  for (const f of r.failed) lines.push(f.evidence ? paint.warn(`warning: ${f.message}`) : `note: ${f.message}`);
   const skipped = Object.entries(r.skipped)
     .filter(([, n]) => (n ?? 0) > 0)
     .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -54,8 +61,16 @@ export function summaryLines(
     if (write.unchanged.length) lines.push(`${write.unchanged.length} file(s) unchanged`);
     for (const f of write.refused) lines.push(paint.warn(`error: not writing ${f.file}: ${f.reason}`));
   }
-  if (r.failed.length) lines.push(paint.warn(`${r.failed.length} workload(s) got no policy; see the warnings above`));
-  const warned = r.warnings.length + r.failed.length;
+  const lost = r.failed.filter((f) => f.evidence);
+  if (lost.length)
+    lines.push(paint.warn(`${plural(lost.length, "workload", "workloads")} with observed traffic got no policy; see the warnings above`));
+  const byReason = new Map<string, number>();
+  for (const f of r.failed) if (!f.evidence) byReason.set(f.reason, (byReason.get(f.reason) ?? 0) + 1);
+  if (byReason.size > 0)
+    lines.push(
+      `${plural(r.failed.length - lost.length, "workload", "workloads")} skipped (${[...byReason].map(([k, n]) => `${n} ${SKIP_TEXT[k] ?? k}`).join(", ")}; --strict fails the run on these)`,
+    );
+  const warned = r.warnings.length + lost.length;
   if (warned) lines.push(`${plural(warned, "warning", "warnings")}`);
   return lines;
 }

@@ -29,8 +29,11 @@ export interface BuildOptions {
 }
 
 export interface BuildResult extends PolicySet {
-  /** Targets that got no policy, with the reason. */
-  failed: { workload: WorkloadRef; reason: "no-traffic" | "unlabeled"; message: string }[];
+  /**
+   * Targets that got no policy, with the reason. `evidence`: it had observed traffic, so its missing
+   * policy loses something observed (a real failure); without, it is a skip (--strict fails on it).
+   */
+  failed: { workload: WorkloadRef; reason: "no-traffic" | "unlabeled" | "host-network"; message: string; evidence: boolean }[];
 }
 
 export function ruleId(target: WorkloadRef, direction: Direction, peer: Peer, ports: PortProto[]): string {
@@ -122,14 +125,20 @@ export function buildPolicies(index: ClusterIndex, resolved: Resolved, opts: Bui
     const selector = own?.selector ?? null;
     const absent = own?.absent;
     const label = workloadLabel(target);
+    const live = index.podsByWorkload.get(key) ?? [];
+    if (live.length > 0 && live.every((p) => p.hostNetwork)) {
+      const message = `${label} runs on the host network: no NetworkPolicy applies to host-network pods, so none was generated`;
+      failed.push({ workload: target, reason: "host-network", message, evidence: false });
+      continue;
+    }
     if (!selector) {
-      const message = `${label} has no usable labels, so no policy was generated: an empty selector would select the whole namespace (add a label such as app=${target.name} to its pods, then re-run)`;
-      failed.push({ workload: target, reason: "unlabeled", message });
+      const message = `${label} has no usable labels, so no policy was generated: no selector picks exactly its pods, and an empty one would select the whole namespace (add a label such as app=${target.name} to its pods, then re-run)`;
+      failed.push({ workload: target, reason: "unlabeled", message, evidence: resolved.unexpressed.has(key) });
       continue;
     }
     const conns = bySide.get(key);
     if (!conns || conns.egress.length + conns.ingress.length === 0) {
-      failed.push({ workload: target, reason: "no-traffic", message: `No traffic data found for ${label}` });
+      failed.push({ workload: target, reason: "no-traffic", message: `No traffic data found for ${label}`, evidence: false });
       continue;
     }
     const build = (direction: Direction, list: Connection[]): Rule[] => {

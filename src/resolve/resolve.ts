@@ -26,6 +26,8 @@ export interface Resolved {
   skipped: Partial<Record<SkipReason, number>>;
   warnings: Warning[];
   rows: number;
+  /** Workloads (keys) that had rows of their own but no usable selector: evidence that found no policy. */
+  unexpressed: Set<string>;
 }
 
 const PROTOCOLS = new Set<Protocol>(["TCP", "UDP", "SCTP"]);
@@ -85,6 +87,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
     if (!warned.has(`${code}:${key}`)) warned.set(`${code}:${key}`, { code, message });
   };
   const conns: Connection[] = [];
+  const unexpressed = new Set<string>();
   // A connection seen by both ends is one flow with two rows: count rows per end, keep the larger.
   // Nested maps by peer object and port, not string keys: this runs once per row.
   interface Entry {
@@ -322,6 +325,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
     }
     const self = workloadPeer(local, localIp ?? peerIp);
     if (!self) {
+      unexpressed.add(workloadKey(local.workload));
       skip("unlabeled-peer");
       continue;
     }
@@ -397,7 +401,7 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
 
   for (const c of conns) c.evidence.pods.sort();
   for (const p of fqdnPeers) p.cidrs.sort();
-  return { connections: conns, skipped, warnings: [...warned.values()], rows: data.rows.length };
+  return { connections: conns, skipped, warnings: [...warned.values()], rows: data.rows.length, unexpressed };
 }
 
 function isDnsPod(index: ClusterIndex, id: PodIdentity): boolean {
