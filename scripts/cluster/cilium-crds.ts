@@ -46,6 +46,17 @@ export function crdFromSchema(
 }
 
 /**
+ * The schemas' folder, required in CI: a run there must validate Cilium output against the real
+ * schema, never fall back to CRDs that take any spec. Elsewhere a missing folder is allowed (null).
+ */
+export function requireCiliumSchemas(found: string | null, env: Record<string, string | undefined>): string | null {
+  if (found || !env.CI) return found;
+  throw new Error(
+    `Cilium's CRD schemas (${CILIUM_SCHEMA_FILES.join(", ")}) were not found in $GUARDIAN_CILIUM_SCHEMAS, test/fixtures/cilium-crds or ../shared/reference/crds; CI validates Cilium output against them and does not run without`,
+  );
+}
+
+/**
  * The folder holding both schema files: $GUARDIAN_CILIUM_SCHEMAS, else test/fixtures/cilium-crds (should
  * they ever be committed), else shared/reference/crds beside the repo.
  */

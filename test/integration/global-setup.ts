@@ -1,6 +1,6 @@
 // Starts one kube-apiserver + etcd for the whole integration run and stops it afterwards.
 import type { TestProject } from "vitest/node";
-import { findCiliumSchemas } from "../../scripts/cluster/cilium-crds.ts";
+import { findCiliumSchemas, requireCiliumSchemas } from "../../scripts/cluster/cilium-crds.ts";
 import { startCluster } from "../../scripts/cluster/test-cluster.ts";
 import { kubeConfig, Seeder } from "./seed.ts";
 
@@ -26,7 +26,7 @@ export default async function setup(project: TestProject) {
     }
     await seed.apiServerEndpoints();
     await seed.dns();
-    project.provide("ciliumSchemas", findCiliumSchemas());
+    project.provide("ciliumSchemas", requireCiliumSchemas(findCiliumSchemas(), process.env));
   } catch (e) {
     await cluster.stop();
     throw e;

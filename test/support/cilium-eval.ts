@@ -13,6 +13,7 @@ export type CEndpoint =
 
 interface Sel {
   matchLabels?: Labels;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 interface CRule {
   toEndpoints?: Sel[];
@@ -36,9 +37,17 @@ const identity = (e: CEndpoint): Labels | null => (e.kind === "pod" ? { ...e.lab
 
 function selMatches(sel: Sel, labels: Labels, scopeNs: string | null): boolean {
   const want = Object.fromEntries(Object.entries(sel.matchLabels ?? {}).map(([k, v]) => [strip(k), v]));
+  const exprs = (sel.matchExpressions ?? []).map((e) => ({ ...e, key: strip(e.key) }));
   // A namespaced policy's selectors see only its namespace unless they name one.
-  if (scopeNs !== null && want[NS] === undefined && labels[NS] !== scopeNs) return false;
-  return Object.entries(want).every(([k, v]) => labels[k] === v);
+  if (scopeNs !== null && want[NS] === undefined && !exprs.some((e) => e.key === NS) && labels[NS] !== scopeNs) return false;
+  const holds = (e: (typeof exprs)[number]) => {
+    const has = e.key in labels;
+    if (e.operator === "Exists") return has;
+    if (e.operator === "DoesNotExist") return !has;
+    const isIn = has && (e.values ?? []).includes(labels[e.key] as string);
+    return e.operator === "In" ? isIn : e.operator === "NotIn" ? !isIn : false;
+  };
+  return Object.entries(want).every(([k, v]) => labels[k] === v) && exprs.every(holds);
 }
 
 function l3(rule: CRule, dir: "ingress" | "egress", peer: CEndpoint, scopeNs: string | null): boolean {

@@ -1,13 +1,20 @@
 // Random clusters and flows for the property tests: workloads with replicas across namespaces, Services
 // with numeric and named target ports, TCP seen from both ends, UDP from the client only, externals
-// (some known by a DNS name, several addresses sharing one).
+// (some known by a DNS name, several addresses sharing one), and bare pods without labels (one per
+// namespace, beside a labelled workload: otherwise no exact, non-empty selector exists for them).
 import fc from "fast-check";
 import type { InventoryPod } from "../../src/model/types.ts";
 import { Cluster, svcPort, tcp } from "./builders.ts";
 
 export interface World {
   namespaces: number;
-  workloads: { ns: number; replicas: number; port: number; kind: "Deployment" | "StatefulSet"; service: "none" | "numeric" | "named" }[];
+  workloads: {
+    ns: number;
+    replicas: number;
+    port: number;
+    kind: "Deployment" | "StatefulSet" | "Pod";
+    service: "none" | "numeric" | "named";
+  }[];
   flows: { from: number; to: number; fromReplica: number; toReplica: number; proto: "TCP" | "UDP"; times: number }[];
   /** named: the address has a DNS name; asked: the data says this draw's pod looked it up. */
   externals: { from: number; host: number; v6: boolean; named: boolean; asked: boolean }[];
@@ -20,7 +27,7 @@ export const arbWorld: fc.Arbitrary<World> = fc.record({
       ns: fc.nat(2),
       replicas: fc.integer({ min: 1, max: 3 }),
       port: fc.constantFrom(80, 443, 5432, 8080, 9000),
-      kind: fc.constantFrom("Deployment" as const, "StatefulSet" as const),
+      kind: fc.constantFrom("Deployment" as const, "StatefulSet" as const, "Pod" as const),
       service: fc.constantFrom("none" as const, "numeric" as const, "named" as const),
     }),
     { minLength: 2, maxLength: 6 },
@@ -54,6 +61,7 @@ export interface Built {
 export function build(w: World, hash = "5d8f7c9b4"): Built {
   const c = new Cluster();
   const pods: InventoryPod[][] = [];
+  const bare = new Set<string>();
   w.workloads.forEach((wl, i) => {
     const ns = `ns${wl.ns % w.namespaces}`;
     const labels = { app: `w${i}` };
@@ -61,12 +69,16 @@ export function build(w: World, hash = "5d8f7c9b4"): Built {
       { ...tcp(wl.port, "p"), protocol: "TCP" as const },
       { name: "pu", port: wl.port, protocol: "UDP" as const },
     ];
-    const ps =
-      wl.kind === "Deployment"
-        ? c.deployment(ns, `w${i}`, labels, { replicas: wl.replicas, ports, hash })
-        : c.statefulSet(ns, `w${i}`, labels, { replicas: wl.replicas, ports });
+    const labelledBeside = w.workloads.some((o, j) => j !== i && o.kind !== "Pod" && `ns${o.ns % w.namespaces}` === ns);
+    const unlabeled = wl.kind === "Pod" && !bare.has(ns) && labelledBeside;
+    if (unlabeled) bare.add(ns);
+    const ps = unlabeled
+      ? [c.pod(ns, `w${i}`, { owner: null, ports })]
+      : wl.kind === "StatefulSet"
+        ? c.statefulSet(ns, `w${i}`, labels, { replicas: wl.replicas, ports })
+        : c.deployment(ns, `w${i}`, labels, { replicas: wl.replicas, ports, hash });
     pods.push(ps);
-    if (wl.service !== "none") {
+    if (wl.service !== "none" && !unlabeled) {
       const target = wl.service === "named" ? "p" : wl.port;
       c.service(ns, `w${i}`, `10.96.${i}.10`, labels, [
         svcPort(10000 + wl.port, target, "tcp"),
@@ -82,7 +94,8 @@ export function build(w: World, hash = "5d8f7c9b4"): Built {
     const to = pods[b]?.[f.toReplica % (pods[b]?.length ?? 1)] as InventoryPod;
     if (from === to) continue; // a pod talking to itself is not evidence
     const wl = w.workloads[b] as World["workloads"][number];
-    const dial = wl.service === "none" ? { ip: to.ips[0] as string, port: wl.port } : { ip: `10.96.${b}.10`, port: 10000 + wl.port };
+    const direct = wl.service === "none" || (to.owner === undefined && Object.keys(to.labels).length === 0);
+    const dial = direct ? { ip: to.ips[0] as string, port: wl.port } : { ip: `10.96.${b}.10`, port: 10000 + wl.port };
     for (let t = 0; t < f.times; t++) {
       c.row(from, "EGRESS", dial.ip, dial.port, { proto: f.proto });
       if (f.proto === "TCP") c.row(to, "INGRESS", from.ips[0] as string, wl.port);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { crdFromSchema, structural } from "../../scripts/cluster/cilium-crds.ts";
+import { crdFromSchema, findCiliumSchemas, requireCiliumSchemas, structural } from "../../scripts/cluster/cilium-crds.ts";
 
 describe("wrapping a CRD JSON schema for the API server", () => {
   it("drops additionalProperties beside properties but keeps it on maps", () => {
@@ -28,5 +28,17 @@ describe("wrapping a CRD JSON schema for the API server", () => {
     const v = crd.spec.versions[0];
     expect(v?.subresources).toEqual({ status: {} });
     expect(v?.schema?.openAPIV3Schema?.properties?.metadata).toEqual({ type: "object" });
+  });
+});
+
+describe("Cilium's real schema in CI", () => {
+  it("is required when CI is set, optional elsewhere", () => {
+    expect(() => requireCiliumSchemas(null, { CI: "true" })).toThrow(/not found .* CI validates Cilium output against them/);
+    expect(requireCiliumSchemas(null, {})).toBeNull();
+    expect(requireCiliumSchemas("/some/dir", { CI: "true" })).toBe("/some/dir");
+  });
+
+  it("is found beside the repository (shared/reference/crds), as CI lays it out", () => {
+    expect(findCiliumSchemas()).not.toBeNull();
   });
 });
