@@ -12,7 +12,7 @@ const GOLDEN = path.resolve(import.meta.dirname, "../fixtures/golden");
 
 /** Every value Kubernetes (or Cilium) expects as a string: labels, annotations, selector values, Cilium ports. */
 function stringFields(o: unknown, at = "", out: [string, unknown][] = []): [string, unknown][] {
-  if (Array.isArray(o)) o.forEach((x, i) => stringFields(x, `${at}[${i}]`, out));
+  if (Array.isArray(o)) for (const [i, x] of o.entries()) stringFields(x, `${at}[${i}]`, out);
   else if (o && typeof o === "object")
     for (const [k, v] of Object.entries(o)) {
       if (["labels", "annotations", "matchLabels"].includes(k) && v && typeof v === "object")
