@@ -1,6 +1,6 @@
 // Child process of the benchmark: resolve + generate one synthetic size, report time and peak memory.
 import { synthesise, SIZES } from "./synth.ts";
-import { generate } from "../src/policy/pipeline.ts";
+import { generate } from "../src/pipeline/generate.ts";
 
 const size = SIZES[process.argv[2] as string];
 if (!size) throw new Error(`unknown size ${process.argv[2]}`);

@@ -1,7 +1,7 @@
 // A seeded synthetic cluster: namespaces, workloads with replicas, Services (numeric and named target
 // ports), CoreDNS, the API server, external peers, and traffic rows with realistic fan-out, seen from
 // both ends for TCP and from the client only for UDP. Same seed, same cluster.
-import type { PodDetailWire, PodTrafficWire, SvcDetailWire } from "../src/broker/schema.ts";
+import type { PodDetailWire, PodTrafficWire, SvcDetailWire } from "../src/sources/broker/schema.ts";
 import type { Inventory, InventoryPod, TrafficData, TrafficRow } from "../src/model/types.ts";
 
 export interface SynthSize {

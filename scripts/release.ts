@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "no
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
-import { KUBECTL_COMPLETE_SCRIPT } from "../src/cli/completion.ts";
+import { KUBECTL_COMPLETE_SCRIPT } from "../src/cli/commands/completion.ts";
 import { bundle, sea } from "./build.ts";
 import { buildInfo, PLATFORMS, ROOT } from "./lib.ts";
 

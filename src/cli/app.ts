@@ -205,7 +205,7 @@ export async function run(rawArgv: string[], io: Io): Promise<number> {
           }),
         ),
       async (args) => {
-        const { runGen } = await import("./gen.ts");
+        const { runGen } = await import("./commands/gen.ts");
         exitCode = await runGen(args as unknown as GenFlags, io);
       },
     )
@@ -228,7 +228,7 @@ export async function run(rawArgv: string[], io: Io): Promise<number> {
             ]),
           ),
       async (args) => {
-        const { runSnapshot } = await import("./snapshot.ts");
+        const { runSnapshot } = await import("./commands/snapshot.ts");
         exitCode = await runSnapshot(args as never, io);
       },
     )
@@ -251,7 +251,7 @@ export async function run(rawArgv: string[], io: Io): Promise<number> {
             ]),
           ),
       async (args) => {
-        const { runGen } = await import("./gen.ts");
+        const { runGen } = await import("./commands/gen.ts");
         exitCode = await runGen({ ...(args as unknown as GenFlags), yes: true, outputDir: "" }, io, {
           exitCode: (args as { exitCode?: boolean }).exitCode === true,
         });
@@ -284,7 +284,7 @@ export async function run(rawArgv: string[], io: Io): Promise<number> {
             ]),
           ),
       async (args) => {
-        const { runVerify } = await import("./verify.ts");
+        const { runVerify } = await import("./commands/verify.ts");
         exitCode = await runVerify(args as never, io);
       },
     )
@@ -297,7 +297,7 @@ export async function run(rawArgv: string[], io: Io): Promise<number> {
           kubeconfig: { type: "string", describe: "Path to the kubeconfig file" },
         }),
       async (args) => {
-        const { runRollback } = await import("./rollback.ts");
+        const { runRollback } = await import("./commands/rollback.ts");
         exitCode = await runRollback(args as never, io);
       },
     )
@@ -317,7 +317,7 @@ export async function run(rawArgv: string[], io: Io): Promise<number> {
       "Print a shell completion script (bash or zsh)",
       (y) => y.positional("shell", { choices: ["bash", "zsh"], describe: "Shell" }),
       async (args) => {
-        const { completionScript } = await import("./completion.ts");
+        const { completionScript } = await import("./commands/completion.ts");
         io.stdout.write(completionScript(args.shell as "bash" | "zsh"));
       },
     )

@@ -1,5 +1,6 @@
 // Builds per-workload rule sets from resolved connections. Pure.
 import { createHash } from "node:crypto";
+import { matches } from "../model/selector.ts";
 import type {
   Connection,
   Direction,
@@ -16,7 +17,6 @@ import type {
   WorkloadRef,
 } from "../model/types.ts";
 import { type ClusterIndex, workloadKey } from "../resolve/cluster-index.ts";
-import { matches } from "../resolve/labels.ts";
 import { peerKey, type Resolved } from "../resolve/resolve.ts";
 
 export interface BuildOptions {

@@ -1,7 +1,8 @@
 // Lookup tables over the inventory and the broker's pod/service history, built once per run.
+
+import { isEmpty, matches, stableLabels } from "../model/selector.ts";
 import type { BrokerPod, ContainerPort, Inventory, InventoryService, Labels, TrafficData, WorkloadRef } from "../model/types.ts";
 import { hostCidr, parseIp } from "./ip.ts";
-import { isEmpty, matches, stableLabels } from "./labels.ts";
 
 /** A pod as far as resolution cares, valid from `since` (ms) until a later holder of its IP. */
 export interface PodIdentity {

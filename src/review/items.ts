@@ -1,10 +1,11 @@
 // What the review shows for each generated rule, computed once from the generation result. Pure.
+
+import { matches } from "../model/selector.ts";
 import type { Rule, Warning, WorkloadPolicy } from "../model/types.ts";
 import type { RenderedObject } from "../policy/render.ts";
 import { isoSeconds } from "../policy/render.ts";
 import { describePeer, fmtLabels, workloadLabel } from "../policy/rules.ts";
 import { type ClusterIndex, workloadKey } from "../resolve/cluster-index.ts";
-import { matches } from "../resolve/labels.ts";
 import type { ReviewRule } from "./state.ts";
 
 const MARK = "▶ ";

@@ -2,10 +2,10 @@
 import { createTwoFilesPatch } from "diff";
 import { stringify } from "yaml";
 import type { Connection, Inventory } from "../model/types.ts";
+import type { AnyPolicy } from "../pipeline/verify.ts";
+import { mergePolicies } from "../pipeline/verify.ts";
 import { describePeer } from "../policy/rules.ts";
 import type { ClusterIndex } from "../resolve/cluster-index.ts";
-import type { AnyPolicy } from "./check.ts";
-import { mergePolicies } from "./check.ts";
 import { PolicyEvaluator } from "./evaluate.ts";
 import { endpointOf } from "./replay.ts";
 

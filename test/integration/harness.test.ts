@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { NetworkingV1Api, type V1NetworkPolicy } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { parseSnapshot } from "../../src/broker/snapshot.ts";
 import { toModel, toWire } from "../../src/cluster/apply.ts";
-import { generate } from "../../src/policy/pipeline.ts";
+import { generate } from "../../src/pipeline/generate.ts";
+import { parseSnapshot } from "../../src/sources/snapshot/snapshot.ts";
 import { defaults } from "../support/generate.ts";
 import { kubeConfig, Seeder, uniqueNs } from "./seed.ts";
 

@@ -5,7 +5,7 @@ import { CustomObjectsApi, NetworkingV1Api, type V1Pod } from "@kubernetes/clien
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { installCiliumCrds } from "../../scripts/cluster/cilium-crds.ts";
-import type { PodDetailWire, PodTrafficWire } from "../../src/broker/schema.ts";
+import type { PodDetailWire, PodTrafficWire } from "../../src/sources/broker/schema.ts";
 import { naive, T0 } from "../support/builders.ts";
 import { type FakeBroker, startFakeBroker } from "../support/fake-broker.ts";
 import { type FakeKubelet, startFakeKubelet } from "../support/fake-kubelet.ts";

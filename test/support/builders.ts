@@ -1,7 +1,8 @@
 // Small builders for clusters and traffic, shared by every test: a test shows only what matters to it.
-import type { PodDetailWire, PodTrafficWire, SvcDetailWire } from "../../src/broker/schema.ts";
-import { parseSnapshot, SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from "../../src/broker/snapshot.ts";
+
 import type { ContainerPort, Inventory, InventoryPod, Labels, Protocol, ServicePort, TrafficData } from "../../src/model/types.ts";
+import type { PodDetailWire, PodTrafficWire, SvcDetailWire } from "../../src/sources/broker/schema.ts";
+import { parseSnapshot, SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from "../../src/sources/snapshot/snapshot.ts";
 
 export const T0 = Date.parse("2026-05-12T10:00:00Z");
 export const naive = (ms: number) => new Date(ms).toISOString().replace("Z", "");

@@ -1,7 +1,7 @@
 // A broker faked only at the HTTP boundary: kguardian's routes, shapes, auth and quirks (200 [] for no
 // rows, plain-text 404 "No data found", "Healthy!" on /health), plus injectable faults.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { PodDetailWire, PodTrafficWire, SvcDetailWire } from "../../src/broker/schema.ts";
+import type { PodDetailWire, PodTrafficWire, SvcDetailWire } from "../../src/sources/broker/schema.ts";
 
 export interface Fault {
   /** Answer with this status (and body) instead. */

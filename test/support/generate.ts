@@ -1,5 +1,5 @@
 import { toYaml } from "../../src/output/yaml.ts";
-import { type GenerateOptions, generate } from "../../src/policy/pipeline.ts";
+import { type GenerateOptions, generate } from "../../src/pipeline/generate.ts";
 import type { Cluster } from "./builders.ts";
 
 export const defaults: Omit<GenerateOptions, "scope"> = {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { BrokerClient, BrokerError, mapLimit } from "../../src/broker/client.ts";
-import { fetchBrokerData } from "../../src/broker/fetch.ts";
+import { BrokerClient, BrokerError, mapLimit } from "../../src/sources/broker/client.ts";
+import { fetchBrokerData } from "../../src/sources/broker/fetch.ts";
 import { Cluster } from "../support/builders.ts";
 import { type FakeBroker, startFakeBroker } from "../support/fake-broker.ts";
 

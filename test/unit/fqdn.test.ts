@@ -1,8 +1,8 @@
 // External peers known by name: the snapshot's hostnames section → toFQDNs (Cilium) or every address (NetworkPolicy).
 import { CiliumNetworkPolicy } from "@kubernetes-models/cilium/cilium.io/v2/CiliumNetworkPolicy";
 import { describe, expect, it } from "vitest";
-import { HostnamesError, mergeHostnames, parseHostnames, readHostnameLines } from "../../src/broker/hostnames.ts";
 import type { InventoryPod } from "../../src/model/types.ts";
+import { HostnamesError, mergeHostnames, parseHostnames, readHostnameLines } from "../../src/sources/hubble/hostnames.ts";
 import { diffPolicies } from "../../src/verify/diff.ts";
 import { fqdnMatches, PolicyEvaluator } from "../../src/verify/evaluate.ts";
 import { Cluster } from "../support/builders.ts";

@@ -1,8 +1,8 @@
 // Broker-only pods become evidence only with names and labels the API server accepts, and no
 // rendered object reaches a file unless the API server would accept it.
 import { describe, expect, it } from "vitest";
-import { normalisePod, PodDetailWire, parseEach } from "../../src/broker/schema.ts";
 import { InvalidObjectError, objectProblems, validateObjects } from "../../src/policy/validate.ts";
+import { normalisePod, PodDetailWire, parseEach } from "../../src/sources/broker/schema.ts";
 import { Cluster, naive, T0 } from "../support/builders.ts";
 import { gen } from "../support/generate.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { verify } from "../../src/verify/check.ts";
+import { verify } from "../../src/pipeline/verify.ts";
 import { type NetworkPolicyLike, PolicyEvaluator } from "../../src/verify/evaluate.ts";
 import { Cluster } from "../support/builders.ts";
 import { gen } from "../support/generate.ts";

@@ -14,11 +14,11 @@ import {
   readLive,
   rollbackDoc,
   unservedKinds,
-} from "../cluster/apply.ts";
-import type { KubeTarget } from "../cluster/kubeconfig.ts";
-import { writeAtomic } from "../output/files.ts";
-import { CliError, EXIT } from "./errors.ts";
-import type { Io } from "./io.ts";
+} from "../../cluster/apply.ts";
+import type { KubeTarget } from "../../cluster/kubeconfig.ts";
+import { writeAtomic } from "../../output/files.ts";
+import { CliError, EXIT } from "../errors.ts";
+import type { Io } from "../io.ts";
 
 export interface ApplyRun {
   objects: KubernetesObject[];

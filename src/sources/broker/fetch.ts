@@ -1,5 +1,5 @@
 // One /pod/info and one /svc/info per run, then per-pod traffic with bounded concurrency.
-import type { BrokerPod, TrafficData } from "../model/types.ts";
+import type { BrokerPod, TrafficData } from "../../model/types.ts";
 import { type BrokerClient, BrokerError, mapLimit } from "./client.ts";
 
 export interface PodRef {

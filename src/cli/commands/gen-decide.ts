@@ -2,11 +2,11 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
-import type { WorkloadPolicy } from "../model/types.ts";
-import { writeAtomic } from "../output/files.ts";
-import { toYaml } from "../output/yaml.ts";
-import type { GenerateResult } from "../policy/pipeline.ts";
-import { workloadKey } from "../resolve/cluster-index.ts";
+import type { WorkloadPolicy } from "../../model/types.ts";
+import { writeAtomic } from "../../output/files.ts";
+import { toYaml } from "../../output/yaml.ts";
+import type { GenerateResult } from "../../pipeline/generate.ts";
+import { workloadKey } from "../../resolve/cluster-index.ts";
 import {
   DecisionsError,
   type DecisionsFile,
@@ -14,12 +14,12 @@ import {
   parseDecisions,
   recordDecisions,
   serializeDecisions,
-} from "../review/decisions.ts";
-import { reviewRules } from "../review/items.ts";
-import { initialState } from "../review/state.ts";
-import { CliError, EXIT } from "./errors.ts";
+} from "../../review/decisions.ts";
+import { reviewRules } from "../../review/items.ts";
+import { initialState } from "../../review/state.ts";
+import { CliError, EXIT } from "../errors.ts";
+import type { Io } from "../io.ts";
 import type { GenOptions } from "./gen.ts";
-import type { Io } from "./io.ts";
 
 export interface Decided {
   policies: WorkloadPolicy[];
@@ -76,7 +76,7 @@ export async function decide(o: GenOptions, gen: GenerateResult, io: Io, context
     ...initialState(rules, recorded),
     skipped: (file?.skipped ?? []).filter((k) => rules.some((r) => r.workloadKey === k)),
   };
-  const { runReview } = await import("../review/run.tsx");
+  const { runReview } = await import("../../review/run.tsx");
   const scope = new Set(policies.map((p) => p.workload.namespace));
   const final = await runReview({
     initial,

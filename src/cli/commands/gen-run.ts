@@ -1,18 +1,18 @@
 // The run step of `gen`: source → pipeline → output. Wiring only; each stage lives in its own room.
 
-import type { WorkloadPolicy } from "../model/types.ts";
-import { OutputDirError, prepareDir, writeFiles } from "../output/files.ts";
-import type { Report } from "../output/report.ts";
-import { ansi, plain, summaryLines } from "../output/summary.ts";
-import { toYaml, toYamlStream } from "../output/yaml.ts";
-import { type GenerateResult, generate, renderPolicies, ScopeError } from "../policy/pipeline.ts";
-import { isoSeconds, type RenderedObject } from "../policy/render.ts";
-import { describePeer } from "../policy/rules.ts";
-import { CliError, EXIT } from "./errors.ts";
+import type { WorkloadPolicy } from "../../model/types.ts";
+import { OutputDirError, prepareDir, writeFiles } from "../../output/files.ts";
+import type { Report } from "../../output/report.ts";
+import { ansi, plain, summaryLines } from "../../output/summary.ts";
+import { toYaml, toYamlStream } from "../../output/yaml.ts";
+import { type GenerateResult, generate, renderPolicies, ScopeError } from "../../pipeline/generate.ts";
+import { isoSeconds, type RenderedObject } from "../../policy/render.ts";
+import { describePeer } from "../../policy/rules.ts";
+import { CliError, EXIT } from "../errors.ts";
+import { hostnamesSkipped, kubeTarget, type Loaded, loadCluster, loadDemo, loadSnapshotFile, withHostnames } from "../flags/source.ts";
+import { colorEnabled, type Io } from "../io.ts";
+import { GENERATOR } from "../version.ts";
 import type { GenOptions } from "./gen.ts";
-import { colorEnabled, type Io } from "./io.ts";
-import { hostnamesSkipped, kubeTarget, type Loaded, loadCluster, loadDemo, loadSnapshotFile, withHostnames } from "./sources.ts";
-import { GENERATOR } from "./version.ts";
 
 const NO_TRAFFIC_HINT =
   "Let the workload run 5-15 minutes under normal load, generate some traffic, and check that the kguardian broker has data for it.";
@@ -158,7 +158,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
     }
 
     // Review on a terminal, or the decisions file: only accepted rules go out.
-    const { decide } = await import("./decide.ts");
+    const { decide } = await import("./gen-decide.ts");
     const decided = await decide(o, gen, io, snap.context ?? "demo", paint === ansi);
     if (decided.quit) {
       for (const n of decided.notes) io.stderr.write(`${n}\n`);
@@ -206,7 +206,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
     // (no traffic, host network) only with --strict.
     const incomplete = result.failed.some((f) => f.evidence) || src.failures.length > 0 || (o.strict && result.failed.length > 0);
     if ((o.apply || o.dryRun === "server") && objects.length > 0) {
-      const { runApply } = await import("./apply-run.ts");
+      const { runApply } = await import("./gen-apply.ts");
       const target = src.kube ?? (await kubeTarget(o.kube, io));
       if (o.apply && snap.context && o.source.kind === "snapshot" && snap.context !== target.context)
         io.stderr.write(
@@ -229,7 +229,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
       if (code !== EXIT.ok) return code;
     }
     if (o.report) {
-      const { writeReport } = await import("../output/report.ts");
+      const { writeReport } = await import("../../output/report.ts");
       await writeReport(o.report, genReport(o, decided.policies, objects, gen, written.stats, decided.notes));
     }
     if (incomplete) return EXIT.error;

@@ -1,14 +1,14 @@
 // Where traffic comes from: the bundled demo, a snapshot file, or the live cluster and its broker.
 import { open, readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import type { FetchResult } from "../broker/fetch.ts";
-import { HostnamesError, mergeHostnames, type ParsedHostnames, readHostnameLines } from "../broker/hostnames.ts";
-import { type LoadedSnapshot, parseSnapshot, SnapshotError } from "../broker/snapshot.ts";
-import type { KubeTarget } from "../cluster/kubeconfig.ts";
-import type { Inventory, Warning } from "../model/types.ts";
-import type { Scope } from "../policy/pipeline.ts";
-import { CliError, EXIT } from "./errors.ts";
-import { type Io, readStdin } from "./io.ts";
+import type { KubeTarget } from "../../cluster/kubeconfig.ts";
+import type { Inventory, Warning } from "../../model/types.ts";
+import type { Scope } from "../../pipeline/generate.ts";
+import type { FetchResult } from "../../sources/broker/fetch.ts";
+import { HostnamesError, mergeHostnames, type ParsedHostnames, readHostnameLines } from "../../sources/hubble/hostnames.ts";
+import { type LoadedSnapshot, parseSnapshot, SnapshotError } from "../../sources/snapshot/snapshot.ts";
+import { CliError, EXIT } from "../errors.ts";
+import { type Io, readStdin } from "../io.ts";
 
 export interface ClusterFlags {
   kubeconfig?: string;
@@ -42,7 +42,7 @@ export interface Loaded {
 
 /** The kubeconfig's target for --kubeconfig and --context, its faults as one-line CLI errors. */
 export async function kubeTarget(f: { kubeconfig?: string; context?: string }, io: Io): Promise<KubeTarget> {
-  const { loadKubeconfig, KubeconfigError } = await import("../cluster/kubeconfig.ts");
+  const { loadKubeconfig, KubeconfigError } = await import("../../cluster/kubeconfig.ts");
   try {
     return loadKubeconfig({ ...f, env: io.env });
   } catch (e) {
@@ -74,7 +74,7 @@ export function clusterFlags(f: ClusterFlagInput, io: Io, requestTimeout: number
 const RECORD_HINT = "Record a new one with 'kubectl guardian snapshot -o FILE'.";
 
 export async function loadDemo(): Promise<Loaded> {
-  const { default: demo } = await import("../demo/demo-snapshot.json", { with: { type: "json" } });
+  const { default: demo } = await import("../../demo/demo-snapshot.json", { with: { type: "json" } });
   return fromSnapshot(parseSnapshot(demo, "the bundled demo snapshot"));
 }
 
@@ -152,11 +152,11 @@ export async function loadCluster(
 ): Promise<Loaded & { kube: KubeTarget }> {
   const [target, { loadInventory, ApiUnreachableError }, pf, broker, { fetchBrokerData }, { planFetch }] = await Promise.all([
     kubeTarget({ ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) }, io),
-    import("../cluster/inventory.ts"),
-    import("../cluster/port-forward.ts"),
-    import("../broker/client.ts"),
-    import("../broker/fetch.ts"),
-    import("../policy/plan.ts"),
+    import("../../cluster/inventory.ts"),
+    import("../../cluster/port-forward.ts"),
+    import("../../sources/broker/client.ts"),
+    import("../../sources/broker/fetch.ts"),
+    import("../../pipeline/plan.ts"),
   ]);
   const log = f.verbose ? (line: string) => io.stderr.write(`${line}\n`) : undefined;
   log?.(`context ${target.context}, API server ${target.server}`);

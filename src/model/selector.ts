@@ -1,4 +1,4 @@
-import type { Labels } from "../model/types.ts";
+import type { Labels } from "./types.ts";
 
 // Labels that change with every rollout, replica or run; a selector on them breaks after the next rollout.
 const VOLATILE = new Set([

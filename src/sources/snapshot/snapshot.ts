@@ -1,8 +1,16 @@
 // Versioned snapshot: the broker's raw answers plus the cluster inventory used for a run.
 import * as z from "zod/mini";
-import type { Inventory, TrafficData } from "../model/types.ts";
-import { parseHostnames } from "./hostnames.ts";
-import { normalisePod, normaliseService, normaliseTraffic, PodDetailWire, PodTrafficWire, parseEach, SvcDetailWire } from "./schema.ts";
+import type { Inventory, TrafficData } from "../../model/types.ts";
+import {
+  normalisePod,
+  normaliseService,
+  normaliseTraffic,
+  PodDetailWire,
+  PodTrafficWire,
+  parseEach,
+  SvcDetailWire,
+} from "../broker/schema.ts";
+import { parseHostnames } from "../hubble/hostnames.ts";
 
 export const SNAPSHOT_API_VERSION = "guardian.kubectl.io/v1alpha1";
 export const SNAPSHOT_KIND = "TrafficSnapshot";

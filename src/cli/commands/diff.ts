@@ -1,13 +1,13 @@
 // `diff`: the semantic difference between what gen would produce and what is live.
-import type { KubeTarget } from "../cluster/kubeconfig.ts";
-import type { Inventory } from "../model/types.ts";
-import type { GenerateResult } from "../policy/pipeline.ts";
-import type { RenderedObject } from "../policy/render.ts";
-import type { AnyPolicy } from "../verify/check.ts";
-import { diffPolicies } from "../verify/diff.ts";
-import { CliError, EXIT } from "./errors.ts";
+import type { KubeTarget } from "../../cluster/kubeconfig.ts";
+import type { Inventory } from "../../model/types.ts";
+import type { GenerateResult } from "../../pipeline/generate.ts";
+import type { AnyPolicy } from "../../pipeline/verify.ts";
+import type { RenderedObject } from "../../policy/render.ts";
+import { diffPolicies } from "../../verify/diff.ts";
+import { CliError, EXIT } from "../errors.ts";
+import type { Io } from "../io.ts";
 import type { GenOptions } from "./gen.ts";
-import type { Io } from "./io.ts";
 
 const colour = (on: boolean, patch: string) =>
   on
@@ -33,7 +33,7 @@ export async function runDiff(
   color: boolean,
 ): Promise<number> {
   if (!kube) throw new CliError("diff compares with the live cluster: run it without --demo or --from-snapshot");
-  const { listLivePolicies } = await import("../cluster/policies.ts");
+  const { listLivePolicies } = await import("../../cluster/policies.ts");
   const live = await listLivePolicies(kube.kc);
   const d = diffPolicies(
     gen.index,
@@ -56,8 +56,8 @@ export async function runDiff(
     `${pending ? `${d.create.length} to create, ${d.change.length} to change` : "no changes"}, ${d.unchanged} unchanged; ${d.newlyAllowed.length} flow(s) newly allowed, ${d.newlyDenied.length} newly denied; ${d.unusedLive.length} live rule(s) unused in the window\n`,
   );
   if (o.report) {
-    const { writeReport } = await import("../output/report.ts");
-    const { GENERATOR } = await import("./version.ts");
+    const { writeReport } = await import("../../output/report.ts");
+    const { GENERATOR } = await import("../version.ts");
     await writeReport(o.report, {
       command: "diff",
       generator: GENERATOR,

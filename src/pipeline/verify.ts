@@ -2,8 +2,8 @@
 import type { Inventory, TrafficData } from "../model/types.ts";
 import { buildIndex } from "../resolve/cluster-index.ts";
 import { resolveTraffic } from "../resolve/resolve.ts";
-import type { CiliumPolicyLike, NetworkPolicyLike } from "./evaluate.ts";
-import { replay, type WouldBreak } from "./replay.ts";
+import type { CiliumPolicyLike, NetworkPolicyLike } from "../verify/evaluate.ts";
+import { replay, type WouldBreak } from "../verify/replay.ts";
 
 export type AnyPolicy = (NetworkPolicyLike | CiliumPolicyLike) & { kind?: string; apiVersion?: string };
 

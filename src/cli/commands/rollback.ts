@@ -1,10 +1,10 @@
 // `rollback FILE`: undo an apply from the file it saved before changing anything.
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
-import { ApplyError, ROLLBACK_API, ROLLBACK_KIND, type RollbackDoc, rollback } from "../cluster/apply.ts";
-import { CliError } from "./errors.ts";
-import type { Io } from "./io.ts";
-import { kubeTarget } from "./sources.ts";
+import { ApplyError, ROLLBACK_API, ROLLBACK_KIND, type RollbackDoc, rollback } from "../../cluster/apply.ts";
+import { CliError } from "../errors.ts";
+import { kubeTarget } from "../flags/source.ts";
+import type { Io } from "../io.ts";
 
 export async function runRollback(f: { file: string; kubeconfig?: string; context?: string }, io: Io): Promise<number> {
   let doc: RollbackDoc;

@@ -2,8 +2,8 @@
 // ingress evidence (the broker records no UDP INGRESS rows) lives in its clients' rows.
 import type { BrokerPod, Inventory } from "../model/types.ts";
 import { buildIndex, workloadKey } from "../resolve/cluster-index.ts";
-import type { Scope } from "./pipeline.ts";
-import { selectTargets } from "./pipeline.ts";
+import type { Scope } from "./generate.ts";
+import { selectTargets } from "./generate.ts";
 
 export interface FetchPlan {
   pods: { name: string; namespace: string }[];

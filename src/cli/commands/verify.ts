@@ -2,13 +2,13 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { writeReport } from "../output/report.ts";
-import { type AnyPolicy, mergePolicies, verify } from "../verify/check.ts";
-import { CliError, EXIT, UsageError } from "./errors.ts";
+import { writeReport } from "../../output/report.ts";
+import { type AnyPolicy, mergePolicies, verify } from "../../pipeline/verify.ts";
+import { CliError, EXIT, UsageError } from "../errors.ts";
+import { clusterFlags, hostnamesSkipped, type Loaded, loadCluster, loadDemo, loadSnapshotFile, withHostnames } from "../flags/source.ts";
+import { type Io, readStdin, stdinFlags } from "../io.ts";
+import { GENERATOR } from "../version.ts";
 import { parseDuration } from "./gen.ts";
-import { type Io, readStdin, stdinFlags } from "./io.ts";
-import { clusterFlags, hostnamesSkipped, type Loaded, loadCluster, loadDemo, loadSnapshotFile, withHostnames } from "./sources.ts";
-import { GENERATOR } from "./version.ts";
 
 export interface VerifyFlags {
   policies?: string;
@@ -97,7 +97,7 @@ export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
       Date.now(),
     );
     src = cluster;
-    const { listLivePolicies } = await import("../cluster/policies.ts");
+    const { listLivePolicies } = await import("../../cluster/policies.ts");
     const l = await listLivePolicies(cluster.kube.kc);
     live = l.policies as AnyPolicy[];
     for (const m of l.missing) notes.push(`could not list live ${m}; verified without them`);

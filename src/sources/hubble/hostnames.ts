@@ -2,7 +2,7 @@
 // (the same list, or Hubble's DNS flows from `hubble observe --protocol dns -o json`). Pure.
 import ipaddr from "ipaddr.js";
 import * as z from "zod/mini";
-import type { Hostname } from "../model/types.ts";
+import type { Hostname } from "../../model/types.ts";
 
 // A DNS name as Cilium's matchName takes it: labels of letters, digits, "-" and "_", at most 253 characters.
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;

@@ -1,6 +1,6 @@
 // HTTP client of the kguardian broker: timeouts, retries with backoff for resets and 5xx, a body cap,
 // and schema validation of every answer. The token is sent, never printed.
-import type { BrokerPod, BrokerService, TrafficRow } from "../model/types.ts";
+import type { BrokerPod, BrokerService, TrafficRow } from "../../model/types.ts";
 import {
   normalisePod,
   normaliseService,

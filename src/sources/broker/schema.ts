@@ -1,7 +1,7 @@
 // Wire shapes of the kguardian broker (snake_case, nullable) and their normalisation.
 import * as z from "zod/mini";
-import { isDnsLabel, isDnsSubdomain, validLabels } from "../model/k8s-names.ts";
-import type { BrokerPod, BrokerService, Labels, Protocol, ServicePort, TrafficRow } from "../model/types.ts";
+import { isDnsLabel, isDnsSubdomain, validLabels } from "../../model/k8s-names.ts";
+import type { BrokerPod, BrokerService, Labels, Protocol, ServicePort, TrafficRow } from "../../model/types.ts";
 
 const str = z.nullable(z.string());
 // Naive UTC datetime as chrono serialises it; the fraction is left out when zero.

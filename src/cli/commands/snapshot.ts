@@ -1,10 +1,11 @@
 // `snapshot -o FILE`: record the broker data and the inventory of a run, for `gen --from-snapshot`.
-import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND, sanitiseWire } from "../broker/snapshot.ts";
-import { writeAtomic } from "../output/files.ts";
-import { UsageError } from "./errors.ts";
+
+import { writeAtomic } from "../../output/files.ts";
+import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND, sanitiseWire } from "../../sources/snapshot/snapshot.ts";
+import { UsageError } from "../errors.ts";
+import { clusterFlags, hostnamesSkipped, loadCluster, withHostnames } from "../flags/source.ts";
+import type { Io } from "../io.ts";
 import { parseDuration } from "./gen.ts";
-import type { Io } from "./io.ts";
-import { clusterFlags, hostnamesSkipped, loadCluster, withHostnames } from "./sources.ts";
 
 export interface SnapshotFlags {
   output: string;

@@ -1,10 +1,10 @@
 // `gen networkpolicy`: complete → validate → run, in kubectl's manner.
 import path from "node:path";
-import type { GenerateOptions, Scope } from "../policy/pipeline.ts";
-import type { GenFlags } from "./app.ts";
-import { UsageError } from "./errors.ts";
-import { type Io, stdinFlags } from "./io.ts";
-import { type ClusterFlags, clusterFlags } from "./sources.ts";
+import type { GenerateOptions, Scope } from "../../pipeline/generate.ts";
+import type { GenFlags } from "../app.ts";
+import { UsageError } from "../errors.ts";
+import { type ClusterFlags, clusterFlags } from "../flags/source.ts";
+import { type Io, stdinFlags } from "../io.ts";
 
 const HELP = "kubectl guardian gen networkpolicy";
 
