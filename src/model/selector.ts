@@ -1,3 +1,4 @@
+// Label selectors: which labels are stable enough to select by, and one implementation of matching.
 import type { Labels } from "./types.ts";
 
 // Labels that change with every rollout, replica or run; a selector on them breaks after the next rollout.
@@ -24,10 +25,35 @@ export function stableLabels(labels: Labels, ownerKind?: string): Labels {
   return out;
 }
 
-/** matchLabels, plus DoesNotExist for each key in `absent` (the selector of a pod without usable labels). */
+/** A Kubernetes label selector as policies write it (Cilium's keys carry a source prefix first). */
+export interface SelectorLike {
+  matchLabels?: Labels;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+function requirementHolds(e: { key: string; operator: string; values?: string[] }, labels: Labels): boolean {
+  const present = Object.hasOwn(labels, e.key);
+  if (e.operator === "Exists") return present;
+  if (e.operator === "DoesNotExist") return !present;
+  const inValues = present && (e.values ?? []).includes(labels[e.key] as string);
+  return e.operator === "In" ? inValues : e.operator === "NotIn" ? !inValues : false;
+}
+
+/** Kubernetes' selector semantics: every matchLabels pair and every requirement; absent selects all. */
+export function selectorMatches(sel: SelectorLike | undefined, labels: Labels): boolean {
+  if (!sel) return true;
+  if (sel.matchLabels) for (const k in sel.matchLabels) if (labels[k] !== sel.matchLabels[k]) return false;
+  for (const e of sel.matchExpressions ?? []) if (!requirementHolds(e, labels)) return false;
+  return true;
+}
+
+/**
+ * The generator's selectors: matchLabels, plus DoesNotExist for each key in `absent` (a workload
+ * without usable labels). The same semantics as selectorMatches, without building a selector per call.
+ */
 export function matches(selector: Labels, labels: Labels, absent?: readonly string[]): boolean {
-  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
-  if (absent) for (const k of absent) if (Object.hasOwn(labels, k)) return false;
+  for (const k in selector) if (labels[k] !== selector[k]) return false;
+  if (absent) for (const k of absent) if (!requirementHolds({ key: k, operator: "DoesNotExist" }, labels)) return false;
   return true;
 }
 

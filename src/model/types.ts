@@ -210,3 +210,23 @@ export interface PolicySet {
   warnings: Warning[];
   stats: { rows: number; workloads: number; rules: number; pods: number };
 }
+
+// ---- Stage results ----
+
+/** What resolve makes of the rows: connections between resolved peers, and what it could not use. */
+export interface Resolved {
+  connections: Connection[];
+  skipped: Partial<Record<SkipReason, number>>;
+  warnings: Warning[];
+  rows: number;
+  /** Workloads (keys) that had rows of their own but no usable selector: evidence that found no policy. */
+  unexpressed: Set<string>;
+}
+
+export interface BuildResult extends PolicySet {
+  /**
+   * Targets that got no policy, with the reason. `evidence`: it had observed traffic, so its missing
+   * policy loses something observed (a real failure); without, it is a skip (--strict fails on it).
+   */
+  failed: { workload: WorkloadRef; reason: "no-traffic" | "unlabeled" | "host-network"; message: string; evidence: boolean }[];
+}

@@ -1,5 +1,6 @@
 // The run summary on stderr: counts first, so a user sees that nothing was silently dropped.
-import type { BuildResult } from "../policy/rules.ts";
+
+import type { BuildResult } from "../model/types.ts";
 import type { WriteReport } from "./files.ts";
 
 export interface Paint {

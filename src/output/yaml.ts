@@ -1,6 +1,6 @@
 // YAML rendering: one document per object, evidence as comments, same bytes for the same input.
 import { Document, isNode, parse, visit } from "yaml";
-import type { RenderedObject } from "../policy/render.ts";
+import type { RenderedObject } from "../model/rendered.ts";
 
 const OPTIONS = { lineWidth: 0, indentSeq: true } as const;
 

@@ -1,11 +1,14 @@
 // resolve → rules → rendered objects, as one pure call. The CLI does the I/O around it.
-import type { Connection, Inventory, TrafficData, WorkloadPolicy, WorkloadRef } from "../model/types.ts";
+
+import type { ClusterIndex } from "../model/cluster.ts";
+import { workloadKey } from "../model/keys.ts";
+import type { RenderedObject } from "../model/rendered.ts";
+import type { BuildResult, Connection, Inventory, TrafficData, WorkloadPolicy, WorkloadRef } from "../model/types.ts";
 import { fqdnWithoutDns, renderCilium, renderCiliumDefaultDeny } from "../policy/cilium.ts";
 import { renderDefaultDeny, renderNetworkPolicy } from "../policy/networkpolicy.ts";
-import type { RenderedObject } from "../policy/render.ts";
-import { type BuildResult, buildPolicies, shortObservation } from "../policy/rules.ts";
+import { buildPolicies, shortObservation } from "../policy/rules.ts";
 import { validateObjects } from "../policy/validate.ts";
-import { buildIndex, type ClusterIndex, workloadKey } from "../resolve/cluster-index.ts";
+import { buildIndex } from "../resolve/cluster-index.ts";
 import { resolveTraffic } from "../resolve/resolve.ts";
 import type { NetworkPolicyLike } from "../verify/evaluate.ts";
 import { replay, type WouldBreak } from "../verify/replay.ts";

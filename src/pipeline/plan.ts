@@ -1,7 +1,9 @@
 // Which pods' traffic a run must read. Pure. The broker keys traffic by local pod, so a UDP server's
 // ingress evidence (the broker records no UDP INGRESS rows) lives in its clients' rows.
+
+import { workloadKey } from "../model/keys.ts";
 import type { BrokerPod, Inventory } from "../model/types.ts";
-import { buildIndex, workloadKey } from "../resolve/cluster-index.ts";
+import { buildIndex } from "../resolve/cluster-index.ts";
 import type { Scope } from "./generate.ts";
 import { selectTargets } from "./generate.ts";
 

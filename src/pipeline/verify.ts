@@ -3,9 +3,8 @@ import type { Inventory, TrafficData } from "../model/types.ts";
 import { buildIndex } from "../resolve/cluster-index.ts";
 import { resolveTraffic } from "../resolve/resolve.ts";
 import type { CiliumPolicyLike, NetworkPolicyLike } from "../verify/evaluate.ts";
+import type { AnyPolicy } from "../verify/merge.ts";
 import { replay, type WouldBreak } from "../verify/replay.ts";
-
-export type AnyPolicy = (NetworkPolicyLike | CiliumPolicyLike) & { kind?: string; apiVersion?: string };
 
 export interface VerifyResult {
   /** Observed connections in scope. */
@@ -15,15 +14,6 @@ export interface VerifyResult {
   undetermined: WouldBreak[];
   /** Policies evaluated, live ones replaced by proposed ones of the same kind, namespace and name. */
   policies: number;
-}
-
-const key = (p: AnyPolicy) => `${p.kind ?? "NetworkPolicy"}/${p.metadata?.namespace ?? ""}/${p.metadata?.name ?? ""}`;
-
-/** Live ∪ proposed; a proposed object replaces the live one it would overwrite. */
-export function mergePolicies(live: AnyPolicy[], proposed: AnyPolicy[]): AnyPolicy[] {
-  const out = new Map(live.map((p) => [key(p), p]));
-  for (const p of proposed) out.set(key(p), p);
-  return [...out.values()];
 }
 
 export function verify(

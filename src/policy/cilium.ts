@@ -1,9 +1,11 @@
 // cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy from the same rule model. Pure.
+
+import { workloadLabel } from "../model/keys.ts";
+import type { LabelSelector, RenderContext, RenderedObject, YamlPath } from "../model/rendered.ts";
 import type { Labels, Peer, Rule, Warning, WorkloadPolicy } from "../model/types.ts";
 import { policyFileName, shorten } from "./naming.ts";
 import { defaultDenyObject, headerFor, metadataFor } from "./networkpolicy.ts";
-import { evidenceComment, type LabelSelector, labelSelector, type RenderContext, type RenderedObject, type YamlPath } from "./render.ts";
-import { workloadLabel } from "./rules.ts";
+import { evidenceComment, labelSelector } from "./render.ts";
 
 export const NS_LABEL = "k8s:io.kubernetes.pod.namespace";
 

@@ -1,19 +1,10 @@
 // networking.k8s.io/v1 NetworkPolicy from the rule model. Pure.
 import type { V1NetworkPolicy, V1NetworkPolicyPeer, V1NetworkPolicySpec } from "@kubernetes/client-node";
+import { isoSeconds, workloadLabel } from "../model/keys.ts";
+import type { RenderContext, RenderedObject, YamlPath } from "../model/rendered.ts";
 import type { Peer, Rule, WorkloadPolicy } from "../model/types.ts";
 import { ANNOTATION_PREFIX, labelValue, MANAGED_BY, policyFileName, policyName } from "./naming.ts";
-import {
-  evidenceComment,
-  groupByPorts,
-  isoSeconds,
-  labelSelector,
-  policyEvidence,
-  type RenderContext,
-  type RenderedObject,
-  sortedLabels,
-  type YamlPath,
-} from "./render.ts";
-import { workloadLabel } from "./rules.ts";
+import { evidenceComment, groupByPorts, labelSelector, policyEvidence, sortedLabels } from "./render.ts";
 
 type NpPeer = V1NetworkPolicyPeer;
 

@@ -1,26 +1,8 @@
 // Shared shape of a rendered policy: a typed object plus the comments that carry its evidence.
+
+import { describePeer, isoSeconds } from "../model/keys.ts";
+import type { LabelSelector } from "../model/rendered.ts";
 import type { Evidence, Rule, WorkloadPolicy } from "../model/types.ts";
-import { describePeer } from "./rules.ts";
-
-export type YamlPath = (string | number)[];
-
-export interface RenderedObject {
-  fileName: string;
-  /** Plain Kubernetes object, keys in kubectl's conventional order. */
-  object: Record<string, unknown>;
-  header: string;
-  comments: { path: YamlPath; comment: string }[];
-  /** The rules this object carries, by id (for review and reports). */
-  ruleIds: string[];
-}
-
-export interface RenderContext {
-  generator: string;
-}
-
-export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 const MAX_PODS = 3;
 export function evidenceComment(rule: Rule): string {
@@ -51,11 +33,6 @@ export function groupByPorts(rules: Rule[]): Rule[][] {
     else groups.set(k, [r]);
   }
   return [...groups.values()];
-}
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: "DoesNotExist" }[];
 }
 
 /** matchLabels, and a DoesNotExist for each absent key (`prefix` for Cilium's `k8s:` source). */

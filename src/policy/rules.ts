@@ -1,7 +1,10 @@
 // Builds per-workload rule sets from resolved connections. Pure.
 import { createHash } from "node:crypto";
+import type { ClusterIndex } from "../model/cluster.ts";
+import { describePeer, fmtLabels, peerKey, workloadKey, workloadLabel } from "../model/keys.ts";
 import { matches } from "../model/selector.ts";
 import type {
+  BuildResult,
   Connection,
   Direction,
   Evidence,
@@ -10,14 +13,13 @@ import type {
   PolicySet,
   PortProto,
   Protocol,
+  Resolved,
   Rule,
   SkipReason,
   Warning,
   WorkloadPolicy,
   WorkloadRef,
 } from "../model/types.ts";
-import { type ClusterIndex, workloadKey } from "../resolve/cluster-index.ts";
-import { peerKey, type Resolved } from "../resolve/resolve.ts";
 
 export interface BuildOptions {
   /** Workloads to generate for (keys from workloadKey). */
@@ -26,14 +28,6 @@ export interface BuildOptions {
   minFlows: number;
   policyTypes: ("Ingress" | "Egress")[];
   defaultDeny: boolean;
-}
-
-export interface BuildResult extends PolicySet {
-  /**
-   * Targets that got no policy, with the reason. `evidence`: it had observed traffic, so its missing
-   * policy loses something observed (a real failure); without, it is a skip (--strict fails on it).
-   */
-  failed: { workload: WorkloadRef; reason: "no-traffic" | "unlabeled" | "host-network"; message: string; evidence: boolean }[];
 }
 
 export function ruleId(target: WorkloadRef, direction: Direction, peer: Peer, ports: PortProto[]): string {
@@ -322,34 +316,6 @@ function checkUdpServers(index: ClusterIndex, key: string, p: WorkloadPolicy, la
       code: "udp-unseen",
       message: `${label} declares UDP port ${port} but no client was seen using it (the broker records UDP only at the client); the policy denies it`,
     }));
-}
-
-/** kubectl's selector syntax: `app=web,!tier` (a `!key` must be absent). */
-export function fmtLabels(l: Labels, absent: readonly string[] = []): string {
-  return [
-    ...Object.keys(l)
-      .sort()
-      .map((k) => `${k}=${l[k]}`),
-    ...absent.map((k) => `!${k}`),
-  ].join(",");
-}
-
-/** "deployment shop/api": how warnings, comments and the review name a workload. */
-export const workloadLabel = (w: WorkloadRef) => `${w.kind.toLowerCase()} ${w.namespace}/${w.name}`;
-
-export function describePeer(p: Peer): string {
-  switch (p.kind) {
-    case "workload":
-      return `${workloadLabel(p.workload)}${p.role === "dns" ? " (DNS)" : ""}`;
-    case "apiserver":
-      return `kube-apiserver ${p.cidrs.join(",")}`;
-    case "node":
-      return `node ${p.node || "?"} ${p.cidr}`;
-    case "external":
-      return `external ${p.cidr}`;
-    case "fqdn":
-      return `external ${p.names.join(",")} (${p.cidrs.join(",")})`;
-  }
 }
 
 /** kguardian's advice: let an application run under normal load 5 to 15 minutes before generating. */

@@ -6,7 +6,7 @@ import { CiliumNetworkPolicy } from "@kubernetes-models/cilium/cilium.io/v2/Cili
 import ipaddr from "ipaddr.js";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue } from "../model/k8s-names.ts";
-import type { RenderedObject } from "./render.ts";
+import type { RenderedObject } from "../model/rendered.ts";
 
 export class InvalidObjectError extends Error {
   override name = "InvalidObjectError";

@@ -1,43 +1,11 @@
 // Lookup tables over the inventory and the broker's pod/service history, built once per run.
 
+import type { ClusterIndex, PodIdentity } from "../model/cluster.ts";
+import { workloadKey } from "../model/keys.ts";
 import { isEmpty, matches, stableLabels } from "../model/selector.ts";
 import type { BrokerPod, ContainerPort, Inventory, InventoryService, Labels, TrafficData, WorkloadRef } from "../model/types.ts";
 import { hostCidr, parseIp } from "./ip.ts";
 
-/** A pod as far as resolution cares, valid from `since` (ms) until a later holder of its IP. */
-export interface PodIdentity {
-  name: string;
-  namespace: string;
-  workload: WorkloadRef;
-  /** The selector a policy uses for this pod's workload; null when it has no usable labels. */
-  selector: Labels | null;
-  /** Label keys the selector requires to be absent (DoesNotExist): how a workload without labels is selected. */
-  absent?: string[];
-  labels: Labels;
-  /** The pod's addresses as the source lists them (an ipBlock is matched against them). */
-  ips: string[];
-  hostNetwork: boolean;
-  nodeName?: string;
-  containerPorts: ContainerPort[];
-  since: number;
-  live: boolean;
-}
-
-export interface ClusterIndex {
-  podsByName: Map<string, PodIdentity>;
-  /** All holders of an IP, oldest first. */
-  podsByIp: Map<string, PodIdentity[]>;
-  servicesByIp: Map<string, InventoryService>;
-  nodesByIp: Map<string, string>;
-  apiServer: { clusterIPs: Set<string>; endpointIps: Set<string>; cidrs: string[]; ports: ContainerPort[] } | null;
-  dns: InventoryService | null;
-  /** Live pods per workload key, for selector checks and named ports. */
-  podsByWorkload: Map<string, PodIdentity[]>;
-  workloadSelectors: Map<string, Labels | null>;
-  namespaceLabels: Map<string, Labels>;
-}
-
-export const workloadKey = (w: WorkloadRef): string => `${w.namespace}/${w.kind}/${w.name}`;
 const podKey = (ns: string, name: string): string => `${ns}/${name}`;
 
 // Kinds whose spec.selector is stable across rollouts.

@@ -1,4 +1,8 @@
 // Turns traffic rows into connections between resolved peers. Pure: everything comes in as arguments.
+
+import type { ClusterIndex, PodIdentity } from "../model/cluster.ts";
+import { peerKey, workloadKey } from "../model/keys.ts";
+import { matches } from "../model/selector.ts";
 import type {
   Connection,
   InventoryService,
@@ -6,13 +10,14 @@ import type {
   Peer,
   PortProto,
   Protocol,
+  Resolved,
   ServicePort,
   SkipReason,
   TrafficData,
   TrafficRow,
   Warning,
 } from "../model/types.ts";
-import { backingPods, type ClusterIndex, type PodIdentity, podAt, workloadKey } from "./cluster-index.ts";
+import { backingPods, podAt } from "./cluster-index.ts";
 import { hostCidr, type ParsedIp, parseIp } from "./ip.ts";
 
 export interface ResolveOptions {
@@ -21,42 +26,7 @@ export interface ResolveOptions {
   includeDropped?: boolean;
 }
 
-export interface Resolved {
-  connections: Connection[];
-  skipped: Partial<Record<SkipReason, number>>;
-  warnings: Warning[];
-  rows: number;
-  /** Workloads (keys) that had rows of their own but no usable selector: evidence that found no policy. */
-  unexpressed: Set<string>;
-}
-
 const PROTOCOLS = new Set<Protocol>(["TCP", "UDP", "SCTP"]);
-
-const keys = new WeakMap<Peer, string>();
-export function peerKey(p: Peer): string {
-  let k = keys.get(p);
-  if (k === undefined) {
-    k = computeKey(p);
-    keys.set(p, k);
-  }
-  return k;
-}
-
-function computeKey(p: Peer): string {
-  switch (p.kind) {
-    case "workload":
-      return `w:${workloadKey(p.workload)}`;
-    case "apiserver":
-      return "apiserver";
-    case "node":
-      return `node:${p.cidr}`;
-    case "external":
-      return `cidr:${p.cidr}`;
-    case "fqdn":
-      // By name only: the rule id stays the same when the name's addresses change.
-      return `fqdn:${p.names.join(",")}`;
-  }
-}
 
 function parsePort(s: string): number | null {
   if (!/^\d{1,5}$/.test(s)) return null;
@@ -197,7 +167,9 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
       workload: id.workload,
       selector: id.selector,
       ...(id.absent ? { absent: id.absent } : {}),
-      ...(index.dns && id.namespace === index.dns.namespace && isDnsPod(index, id) ? { role: "dns" as const } : {}),
+      ...(index.dns && id.namespace === index.dns.namespace && index.dns.selector !== null && matches(index.dns.selector, id.labels)
+        ? { role: "dns" as const }
+        : {}),
     });
   };
 
@@ -402,11 +374,4 @@ export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: Res
   for (const c of conns) c.evidence.pods.sort();
   for (const p of fqdnPeers) p.cidrs.sort();
   return { connections: conns, skipped, warnings: [...warned.values()], rows: data.rows.length, unexpressed };
-}
-
-function isDnsPod(index: ClusterIndex, id: PodIdentity): boolean {
-  const sel = index.dns?.selector;
-  if (!sel) return false;
-  for (const [k, v] of Object.entries(sel)) if (id.labels[k] !== v) return false;
-  return true;
 }

@@ -1,11 +1,10 @@
 // What the review shows for each generated rule, computed once from the generation result. Pure.
 
+import type { ClusterIndex } from "../model/cluster.ts";
+import { describePeer, fmtLabels, isoSeconds, workloadKey, workloadLabel } from "../model/keys.ts";
+import type { RenderedObject } from "../model/rendered.ts";
 import { matches } from "../model/selector.ts";
 import type { Rule, Warning, WorkloadPolicy } from "../model/types.ts";
-import type { RenderedObject } from "../policy/render.ts";
-import { isoSeconds } from "../policy/render.ts";
-import { describePeer, fmtLabels, workloadLabel } from "../policy/rules.ts";
-import { type ClusterIndex, workloadKey } from "../resolve/cluster-index.ts";
 import type { ReviewRule } from "./state.ts";
 
 const MARK = "▶ ";

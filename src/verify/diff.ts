@@ -1,12 +1,11 @@
 // Semantic diff of the proposed policies against the live ones. Pure.
 import { createTwoFilesPatch } from "diff";
 import { stringify } from "yaml";
+import type { ClusterIndex } from "../model/cluster.ts";
+import { describePeer } from "../model/keys.ts";
 import type { Connection, Inventory } from "../model/types.ts";
-import type { AnyPolicy } from "../pipeline/verify.ts";
-import { mergePolicies } from "../pipeline/verify.ts";
-import { describePeer } from "../policy/rules.ts";
-import type { ClusterIndex } from "../resolve/cluster-index.ts";
 import { PolicyEvaluator } from "./evaluate.ts";
+import { type AnyPolicy, mergePolicies } from "./merge.ts";
 import { endpointOf } from "./replay.ts";
 
 const MANAGED = "app.kubernetes.io/managed-by";

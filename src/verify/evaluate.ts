@@ -3,12 +3,10 @@
 // whose peers (namespaceSelector AND podSelector in one entry; entries OR'ed; ipBlock with except)
 // and ports (number, name, endPort, protocol) match. Pure.
 import ipaddr from "ipaddr.js";
+import { type SelectorLike, selectorMatches } from "../model/selector.ts";
 import type { ContainerPort, Labels } from "../model/types.ts";
 
-interface LabelSelector {
-  matchLabels?: Labels;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
+type LabelSelector = SelectorLike;
 interface PolicyPeer {
   podSelector?: LabelSelector;
   namespaceSelector?: LabelSelector;
@@ -98,27 +96,6 @@ export interface Verdict {
    * address (Cilium learns names from DNS answers; the broker records addresses only).
    */
   nameUnknown?: boolean;
-}
-
-export function selectorMatches(sel: LabelSelector | undefined, labels: Labels): boolean {
-  if (!sel) return true;
-  if (sel.matchLabels) for (const k in sel.matchLabels) if (labels[k] !== sel.matchLabels[k]) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const present = Object.hasOwn(labels, e.key);
-    const inValues = present && (e.values ?? []).includes(labels[e.key] as string);
-    const ok =
-      e.operator === "In"
-        ? inValues
-        : e.operator === "NotIn"
-          ? !inValues
-          : e.operator === "Exists"
-            ? present
-            : e.operator === "DoesNotExist"
-              ? !present
-              : false;
-    if (!ok) return false;
-  }
-  return true;
 }
 
 const cidrs = new Map<string, [ipaddr.IPv4 | ipaddr.IPv6, number] | null>();

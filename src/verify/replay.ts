@@ -1,8 +1,8 @@
 // Replays observed connections against a set of policies: which observed flows would they deny? Pure.
+
+import type { ClusterIndex } from "../model/cluster.ts";
+import { describePeer, workloadKey } from "../model/keys.ts";
 import type { Connection, Peer } from "../model/types.ts";
-import { describePeer } from "../policy/rules.ts";
-import type { ClusterIndex } from "../resolve/cluster-index.ts";
-import { workloadKey } from "../resolve/cluster-index.ts";
 import { type CiliumPolicyLike, type Endpoint, type NetworkPolicyLike, PolicyEvaluator, type Verdict } from "./evaluate.ts";
 
 export interface WouldBreak {

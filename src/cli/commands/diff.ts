@@ -1,10 +1,10 @@
 // `diff`: the semantic difference between what gen would produce and what is live.
 import type { KubeTarget } from "../../cluster/kubeconfig.ts";
+import type { RenderedObject } from "../../model/rendered.ts";
 import type { Inventory } from "../../model/types.ts";
 import type { GenerateResult } from "../../pipeline/generate.ts";
-import type { AnyPolicy } from "../../pipeline/verify.ts";
-import type { RenderedObject } from "../../policy/render.ts";
 import { diffPolicies } from "../../verify/diff.ts";
+import type { AnyPolicy } from "../../verify/merge.ts";
 import { CliError, EXIT } from "../errors.ts";
 import type { Io } from "../io.ts";
 import type { GenOptions } from "./gen.ts";

@@ -2,11 +2,11 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
+import { workloadKey } from "../../model/keys.ts";
 import type { WorkloadPolicy } from "../../model/types.ts";
 import { writeAtomic } from "../../output/files.ts";
 import { toYaml } from "../../output/yaml.ts";
 import type { GenerateResult } from "../../pipeline/generate.ts";
-import { workloadKey } from "../../resolve/cluster-index.ts";
 import {
   DecisionsError,
   type DecisionsFile,

@@ -1,13 +1,13 @@
 // The run step of `gen`: source → pipeline → output. Wiring only; each stage lives in its own room.
 
+import { describePeer, isoSeconds } from "../../model/keys.ts";
+import type { RenderedObject } from "../../model/rendered.ts";
 import type { WorkloadPolicy } from "../../model/types.ts";
 import { OutputDirError, prepareDir, writeFiles } from "../../output/files.ts";
 import type { Report } from "../../output/report.ts";
 import { ansi, plain, summaryLines } from "../../output/summary.ts";
 import { toYaml, toYamlStream } from "../../output/yaml.ts";
 import { type GenerateResult, generate, renderPolicies, ScopeError } from "../../pipeline/generate.ts";
-import { isoSeconds, type RenderedObject } from "../../policy/render.ts";
-import { describePeer } from "../../policy/rules.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { hostnamesSkipped, kubeTarget, type Loaded, loadCluster, loadDemo, loadSnapshotFile, withHostnames } from "../flags/source.ts";
 import { colorEnabled, type Io } from "../io.ts";
