@@ -1,0 +1,43 @@
+// Folds resolved rows into connections, one per (source, destination, port). A connection seen by both
+// ends is one flow with two rows: rows are counted per end and the larger count kept.
+import type { Connection, Peer, PortProto, Protocol, TrafficRow } from "../model/types.ts";
+
+interface Entry {
+  conn: Connection;
+  src: number;
+  dst: number;
+}
+const PROTO_CODE: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
+
+export class Connections {
+  readonly list: Connection[] = [];
+  // Nested maps by peer object and port, not string keys: this runs once per row.
+  private readonly bySrc = new Map<Peer, Map<Peer, Map<number, Entry>>>();
+
+  add(src: Peer, dst: Peer, port: PortProto, row: TrafficRow, seenAt: "src" | "dst"): void {
+    let byDst = this.bySrc.get(src);
+    if (!byDst) this.bySrc.set(src, (byDst = new Map()));
+    let byPort = byDst.get(dst);
+    if (!byPort) byDst.set(dst, (byPort = new Map()));
+    const pk = port.port * 4 + PROTO_CODE[port.protocol];
+    const entry = byPort.get(pk);
+    if (!entry) {
+      const conn: Connection = { src, dst, port, evidence: { flows: 1, firstSeen: row.time, lastSeen: row.time, pods: [row.podName] } };
+      byPort.set(pk, { conn, src: seenAt === "src" ? 1 : 0, dst: seenAt === "dst" ? 1 : 0 });
+      this.list.push(conn);
+      return;
+    }
+    entry[seenAt]++;
+    const e = entry.conn.evidence;
+    e.flows = Math.max(entry.src, entry.dst);
+    if (row.time < e.firstSeen) e.firstSeen = row.time;
+    if (row.time > e.lastSeen) e.lastSeen = row.time;
+    if (!e.pods.includes(row.podName)) e.pods.push(row.podName);
+  }
+
+  /** Sorted evidence, once every row is in. */
+  done(): Connection[] {
+    for (const c of this.list) c.evidence.pods.sort();
+    return this.list;
+  }
+}
