@@ -16,9 +16,15 @@ export class Connections {
 
   add(src: Peer, dst: Peer, port: PortProto, row: TrafficRow, seenAt: "src" | "dst"): void {
     let byDst = this.bySrc.get(src);
-    if (!byDst) this.bySrc.set(src, (byDst = new Map()));
+    if (!byDst) {
+      byDst = new Map();
+      this.bySrc.set(src, byDst);
+    }
     let byPort = byDst.get(dst);
-    if (!byPort) byDst.set(dst, (byPort = new Map()));
+    if (!byPort) {
+      byPort = new Map();
+      byDst.set(dst, byPort);
+    }
     const pk = port.port * 4 + PROTO_CODE[port.protocol];
     const entry = byPort.get(pk);
     if (!entry) {

@@ -145,7 +145,10 @@ class Resolution {
       this.conns.add(c.self, this.peers.api, { port: target, protocol: c.protocol }, c.row, "src");
       return;
     }
-    if (!svc.selector) return this.toEndpoints(c, svc, sp.name);
+    if (!svc.selector) {
+      this.toEndpoints(c, svc, sp.name);
+      return;
+    }
     const targets = this.peers.behindService(svc, sp, c.protocol, c.peerIp);
     if (targets.length === 0) this.skip("invalid-port");
     for (const t of targets) this.conns.add(c.self, t.peer, { port: t.port, protocol: c.protocol }, c.row, "src");
