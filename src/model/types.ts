@@ -197,9 +197,13 @@ export type SkipReason =
   | "unlabeled-peer"
   | "below-min-flows";
 
+/** A warning: `code` is its kind; `workload` and `ruleId` name its subject, so that the review and
+ * reports attach it by identity, never by reading the message. */
 export interface Warning {
   code: string;
   message: string;
+  workload?: WorkloadRef;
+  ruleId?: string;
 }
 
 export interface PolicySet {

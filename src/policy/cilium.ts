@@ -132,6 +132,7 @@ export function fqdnWithoutDns(policies: WorkloadPolicy[]): Warning[] {
     )
     .map((p) => ({
       code: "fqdn-without-dns",
+      workload: p.workload,
       message: `${workloadLabel(p.workload)}: its toFQDNs rules need egress to the cluster DNS with a DNS rule, which this policy lacks, so Cilium will deny those names (keep --allow-dns on and kube-dns in the data)`,
     }));
 }

@@ -2,13 +2,15 @@
 
 import type { ClusterIndex } from "../model/cluster.ts";
 import { describePeer, workloadKey } from "../model/keys.ts";
-import type { Connection, Peer } from "../model/types.ts";
+import type { Connection, Peer, WorkloadRef } from "../model/types.ts";
 import { type CiliumPolicyLike, type Endpoint, type NetworkPolicyLike, PolicyEvaluator, type Verdict } from "./evaluate.ts";
 
 export interface WouldBreak {
   connection: Connection;
   verdict: Verdict;
   message: string;
+  /** The workload whose policy denies it (the side that refused), when that end is a workload. */
+  workload?: WorkloadRef;
 }
 
 /**
@@ -49,9 +51,11 @@ export function replay(
     if (verdict.allowed) continue;
     const by = verdict.deniedBy;
     const flow = `observed ${describePeer(c.src)} → ${describePeer(c.dst)} on ${c.port.port}/${c.port.protocol} (${c.evidence.flows} flows)`;
+    const denier = by?.side === "ingress" ? c.dst : c.src;
     out.push({
       connection: c,
       verdict,
+      ...(denier.kind === "workload" ? { workload: denier.workload } : {}),
       message: verdict.nameUnknown
         ? `${flow} is allowed only if a toFQDNs rule of ${by?.policies.join(", ")} names its address; the data has no DNS name for it`
         : `${flow} would be denied at ${by?.side} by ${by?.policies.join(", ")}`,

@@ -138,7 +138,8 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
         message: hostnamesSkipped(m.hostnames),
       });
     }
-    for (const w of gen.wouldBreak) result.warnings.push({ code: "would-break", message: w.message });
+    for (const w of gen.wouldBreak)
+      result.warnings.push({ code: "would-break", message: w.message, ...(w.workload ? { workload: w.workload } : {}) });
     for (const f of src.failures)
       result.warnings.push({
         code: "fetch-failed",

@@ -1,0 +1,135 @@
+// Warnings about generated policies: what a person should know before trusting one. Pure; each warning
+// names its subject (workload, rule) as data, so that the review and reports attach it by identity.
+import type { ClusterIndex } from "../model/cluster.ts";
+import { describePeer, fmtLabels, workloadKey, workloadLabel } from "../model/keys.ts";
+import { matches } from "../model/selector.ts";
+import type { Labels, Warning, WorkloadPolicy, WorkloadRef } from "../model/types.ts";
+
+const ABSENCE = "selected by the absence of labels";
+
+/** A selector made of DoesNotExist picks any future pod without those labels: say so on every such rule. */
+export function absenceWarnings(p: WorkloadPolicy, label: string): Warning[] {
+  const out: Warning[] = [];
+  if (p.absent)
+    out.push({
+      code: "absent-labels",
+      workload: p.workload,
+      message: `${label}: the policy's pods are ${ABSENCE}: any future unlabeled pod in ${p.workload.namespace} matches (label its pods to select them exactly)`,
+    });
+  for (const r of [...p.ingress, ...p.egress]) {
+    if (r.peer.kind !== "workload" || !r.peer.absent) continue;
+    out.push({
+      code: "absent-labels",
+      workload: p.workload,
+      ruleId: r.id,
+      message: `${label}: ${r.direction} rule ${r.id} ${r.direction === "egress" ? "to" : "from"} ${describePeer(r.peer)} is ${ABSENCE}: any future unlabeled pod in ${r.peer.workload.namespace} matches`,
+    });
+  }
+  return out;
+}
+
+/** The selector must pick every live pod of the workload and no pod of another one. */
+export function checkSelector(
+  index: ClusterIndex,
+  target: WorkloadRef,
+  selector: Labels,
+  absent: string[] | undefined,
+  label: string,
+): Warning[] {
+  const key = workloadKey(target);
+  const out: Warning[] = [];
+  const others = new Set<string>();
+  for (const p of index.podsByName.values()) {
+    if (!p.live || p.namespace !== target.namespace) continue;
+    const hit = matches(selector, p.labels, absent);
+    const mine = workloadKey(p.workload) === key;
+    if (mine && !hit)
+      out.push({
+        code: "selector-misses",
+        workload: target,
+        message: `${label}: selector ${fmtLabels(selector, absent)} does not match its pod ${p.name}`,
+      });
+    if (!mine && hit) others.add(`${p.workload.kind.toLowerCase()} ${p.workload.name}`);
+  }
+  if (others.size > 0) {
+    out.push({
+      code: "selector-wide",
+      message: `${label}: selector ${fmtLabels(selector, absent)} also matches ${[...others].sort().join(", ")}`,
+    });
+  }
+  return out;
+}
+
+/**
+ * Cross-namespace peers are selected by the kubernetes.io/metadata.name label, which Kubernetes sets
+ * on every namespace since 1.21. A namespace without it (older clusters) would never match.
+ */
+export function checkNamespaceLabels(index: ClusterIndex, policies: WorkloadPolicy[]): Warning[] {
+  if (index.namespaceLabels.size === 0) return []; // no inventory: nothing to check against
+  const missing = new Set<string>();
+  for (const p of policies) {
+    for (const r of [...p.ingress, ...p.egress]) {
+      if (r.peer.kind !== "workload" || r.peer.workload.namespace === p.workload.namespace) continue;
+      const ns = r.peer.workload.namespace;
+      const labels = index.namespaceLabels.get(ns);
+      if (labels && labels["kubernetes.io/metadata.name"] !== ns) missing.add(ns);
+    }
+  }
+  return [...missing].sort().map((ns) => ({
+    code: "namespace-label",
+    message: `namespace ${ns} has no kubernetes.io/metadata.name label (Kubernetes before 1.21), so peers in it will not match; run: kubectl label namespace ${ns} kubernetes.io/metadata.name=${ns}`,
+  }));
+}
+
+const SYSTEM_NAMESPACES = new Set(["kube-system", "kube-public", "kube-node-lease"]);
+
+/** A policy in a system namespace that misses one flow can take the cluster down: say so where it is reviewed. */
+export function checkSystemNamespaces(policies: WorkloadPolicy[]): Warning[] {
+  return policies
+    .filter((p) => SYSTEM_NAMESPACES.has(p.workload.namespace))
+    .map((p) => ({
+      code: "system-namespace",
+      workload: p.workload,
+      message: `${workloadLabel(p.workload)}: a flow this policy misses in ${p.workload.namespace} can break the whole cluster; review it with care before applying`,
+    }));
+}
+
+/** The broker records no UDP ingress: a UDP port without client evidence will be denied. Say so. */
+export function checkUdpServers(index: ClusterIndex, key: string, p: WorkloadPolicy, label: string): Warning[] {
+  const declared = new Set<number>();
+  for (const pod of index.podsByWorkload.get(key) ?? []) for (const c of pod.containerPorts) if (c.protocol === "UDP") declared.add(c.port);
+  const seen = new Set(p.ingress.flatMap((r) => r.ports.filter((x) => x.protocol === "UDP").map((x) => x.port)));
+  return [...declared]
+    .filter((port) => !seen.has(port))
+    .sort((a, b) => a - b)
+    .map((port) => ({
+      code: "udp-unseen",
+      workload: p.workload,
+      message: `${label} declares UDP port ${port} but no client was seen using it (the broker records UDP only at the client); the policy denies it`,
+    }));
+}
+
+/** kguardian's advice: let an application run under normal load 5 to 15 minutes before generating. */
+const MIN_OBSERVATION_MS = 5 * 60_000;
+
+function fmtDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ""}`;
+}
+
+/** Workloads whose first observed flow is less than MIN_OBSERVATION_MS before the data was read. */
+export function shortObservation(policies: WorkloadPolicy[], readAt: number): Warning[] {
+  const out: Warning[] = [];
+  for (const p of policies) {
+    const seen = [...p.ingress, ...p.egress].filter((r) => !r.synthetic).map((r) => r.evidence.firstSeen);
+    if (seen.length === 0) continue;
+    const span = readAt - Math.min(...seen);
+    if (span >= MIN_OBSERVATION_MS) continue;
+    out.push({
+      code: "short-observation",
+      workload: p.workload,
+      message: `${workloadLabel(p.workload)}: traffic observed for only ${fmtDuration(span)}; rules may be missing (let it run under normal load for 5-15 minutes, then re-run)`,
+    });
+  }
+  return out;
+}
