@@ -1,7 +1,7 @@
 // cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy from the same rule model. Pure.
 
 import { workloadLabel } from "../model/keys.ts";
-import type { LabelSelector, RenderContext, RenderedObject, YamlPath } from "../model/rendered.ts";
+import type { LabelSelector, RenderContext, RenderedObject, RenderedRule, YamlPath } from "../model/rendered.ts";
 import type { Labels, Peer, Rule, Warning, WorkloadPolicy } from "../model/types.ts";
 import { policyFileName, shorten } from "./naming.ts";
 import { defaultDenyObject, headerFor, metadataFor } from "./networkpolicy.ts";
@@ -50,12 +50,7 @@ function l3(peer: Peer, policyNs: string | null, dir: "ingress" | "egress"): { g
 
 const L3_KEY = { toEndpoints: "fromEndpoints", toEntities: "fromEntities", toCIDR: "fromCIDR", toFQDNs: "toFQDNs" } as const;
 
-function section(
-  dir: "ingress" | "egress",
-  rules: Rule[],
-  policyNs: string | null,
-  comments: RenderedObject["comments"],
-): Record<string, unknown>[] {
+function section(dir: "ingress" | "egress", rules: Rule[], policyNs: string | null, rendered: RenderedRule[]): Record<string, unknown>[] {
   // One entry per kind of peer and set of ports: Cilium ORs the peers of an entry and ANDs them with its ports.
   const groups = new Map<string, { l3: Record<string, unknown[]>; rules: Rule[]; dns: boolean }>();
   for (const r of rules) {
@@ -73,7 +68,7 @@ function section(
     g.rules.push(r);
   }
   return [...groups.values()].map((g, gi) => {
-    for (const r of g.rules) comments.push({ path: ["spec", dir, gi] as YamlPath, comment: evidenceComment(r) });
+    for (const r of g.rules) rendered.push({ id: r.id, comment: evidenceComment(r), paths: [["spec", dir, gi] as YamlPath] });
     const first = g.rules[0] as Rule;
     const toPorts: Record<string, unknown> = {
       ports: first.ports.map((p) => ({ port: String(p.port), protocol: p.protocol })),
@@ -86,7 +81,7 @@ function section(
 
 export function renderCilium(p: WorkloadPolicy, ctx: RenderContext, clusterwide: boolean): RenderedObject {
   const ns = p.workload.namespace;
-  const comments: RenderedObject["comments"] = [];
+  const rendered: RenderedRule[] = [];
   const selector = k8sLabels(p.selector);
   if (clusterwide) selector[NS_LABEL] = ns;
   const ingress = p.policyTypes.includes("Ingress");
@@ -97,8 +92,8 @@ export function renderCilium(p: WorkloadPolicy, ctx: RenderContext, clusterwide:
     enableDefaultDeny: { ingress, egress },
   };
   // An enforced direction without rules gets Cilium's explicit deny-all rule, {}: it allows nothing.
-  if (ingress) spec.ingress = p.ingress.length > 0 ? section("ingress", p.ingress, clusterwide ? null : ns, comments) : [{}];
-  if (egress) spec.egress = p.egress.length > 0 ? section("egress", p.egress, clusterwide ? null : ns, comments) : [{}];
+  if (ingress) spec.ingress = p.ingress.length > 0 ? section("ingress", p.ingress, clusterwide ? null : ns, rendered) : [{}];
+  if (egress) spec.egress = p.egress.length > 0 ? section("egress", p.egress, clusterwide ? null : ns, rendered) : [{}];
   const { namespace: _, ...meta } = metadataFor(p, ctx);
   const kind = clusterwide ? "CiliumClusterwideNetworkPolicy" : "CiliumNetworkPolicy";
   // Cluster-scoped names must not clash across namespaces.
@@ -108,9 +103,9 @@ export function renderCilium(p: WorkloadPolicy, ctx: RenderContext, clusterwide:
   return {
     fileName: policyFileName(ns, p.workload.name, clusterwide ? "ciliumclusterwidenetworkpolicy" : "ciliumnetworkpolicy"),
     object: { apiVersion: "cilium.io/v2", kind, metadata, spec },
+    workload: p.workload,
     header: headerFor(p, kind),
-    comments,
-    ruleIds: [...p.ingress, ...p.egress].map((r) => r.id),
+    rules: rendered,
   };
 }
 

@@ -1,7 +1,7 @@
 // networking.k8s.io/v1 NetworkPolicy from the rule model. Pure.
-import type { V1NetworkPolicy, V1NetworkPolicyPeer, V1NetworkPolicySpec } from "@kubernetes/client-node";
+import type { V1NetworkPolicyPeer, V1NetworkPolicySpec } from "@kubernetes/client-node";
 import { isoSeconds, workloadLabel } from "../model/keys.ts";
-import type { RenderContext, RenderedObject, YamlPath } from "../model/rendered.ts";
+import type { NetworkPolicyObject, PolicyObject, RenderContext, RenderedObject, RenderedRule, YamlPath } from "../model/rendered.ts";
 import type { Peer, Rule, WorkloadPolicy } from "../model/types.ts";
 import { ANNOTATION_PREFIX, labelValue, MANAGED_BY, policyFileName, policyName } from "./naming.ts";
 import { evidenceComment, groupByPorts, labelSelector, policyEvidence, sortedLabels } from "./render.ts";
@@ -58,14 +58,15 @@ export function headerFor(p: WorkloadPolicy, kind: string): string {
 
 export function renderNetworkPolicy(p: WorkloadPolicy, ctx: RenderContext): RenderedObject {
   const ns = p.workload.namespace;
-  const comments: RenderedObject["comments"] = [];
+  const rendered: RenderedRule[] = [];
   const section = (dir: "ingress" | "egress", rules: Rule[]) =>
     groupByPorts(rules).map((group, gi) => {
       const peers: NpPeer[] = [];
       for (const r of group) {
-        const base: YamlPath = ["spec", dir, gi, dir === "ingress" ? "from" : "to", peers.length];
-        comments.push({ path: base, comment: evidenceComment(r) });
-        peers.push(...npPeers(r.peer, ns));
+        const mine = npPeers(r.peer, ns);
+        const at = (i: number): YamlPath => ["spec", dir, gi, dir === "ingress" ? "from" : "to", peers.length + i];
+        rendered.push({ id: r.id, comment: evidenceComment(r), paths: mine.map((_, i) => at(i)) });
+        peers.push(...mine);
       }
       const ports = (group[0] as Rule).ports.map((pp) => ({ port: pp.port, protocol: pp.protocol }));
       return dir === "ingress" ? { from: peers, ports } : { to: peers, ports };
@@ -74,13 +75,13 @@ export function renderNetworkPolicy(p: WorkloadPolicy, ctx: RenderContext): Rend
   const spec: V1NetworkPolicySpec = { podSelector: labelSelector(p.selector, p.absent), policyTypes: p.policyTypes };
   if (p.policyTypes.includes("Ingress") && p.ingress.length > 0) spec.ingress = section("ingress", p.ingress);
   if (p.policyTypes.includes("Egress") && p.egress.length > 0) spec.egress = section("egress", p.egress);
-  const object: V1NetworkPolicy = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: metadataFor(p, ctx), spec };
+  const object: NetworkPolicyObject = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: metadataFor(p, ctx), spec };
   return {
     fileName: policyFileName(ns, p.workload.name, "networkpolicy"),
-    object: object as Record<string, unknown>,
+    object,
+    workload: p.workload,
     header: headerFor(p, "NetworkPolicy"),
-    comments,
-    ruleIds: [...p.ingress, ...p.egress].map((r) => r.id),
+    rules: rendered,
   };
 }
 
@@ -96,25 +97,20 @@ export function renderDefaultDeny(namespace: string, ctx: RenderContext): Render
 export function defaultDenyObject(
   namespace: string,
   ctx: RenderContext,
-  apiVersion: string,
+  apiVersion: "networking.k8s.io/v1" | "cilium.io/v2",
   kind: "NetworkPolicy" | "CiliumNetworkPolicy",
   spec: Record<string, unknown>,
 ): RenderedObject {
+  const metadata = {
+    name: "default-deny",
+    namespace,
+    labels: { ...MANAGED_BY },
+    annotations: { [`${ANNOTATION_PREFIX}/generator`]: ctx.generator },
+  };
   return {
     fileName: policyFileName(namespace, "default-deny", kind === "NetworkPolicy" ? "networkpolicy" : "ciliumnetworkpolicy"),
-    object: {
-      apiVersion,
-      kind,
-      metadata: {
-        name: "default-deny",
-        namespace,
-        labels: { ...MANAGED_BY },
-        annotations: { [`${ANNOTATION_PREFIX}/generator`]: ctx.generator },
-      },
-      spec,
-    },
+    object: { apiVersion, kind, metadata, spec } as PolicyObject,
     header: ` Default deny for namespace ${namespace} (--default-deny): only the allowlist policies beside it let traffic through.`,
-    comments: [],
-    ruleIds: [],
+    rules: [],
   };
 }

@@ -20,7 +20,8 @@ const MODELS: Record<string, new (o: never) => { validate(): void }> = {
 const OPERATORS = new Set(["In", "NotIn", "Exists", "DoesNotExist"]);
 
 /** Problems the API server would reject the object for; empty when it is valid. */
-export function objectProblems(obj: Record<string, unknown>): string[] {
+export function objectProblems(object: object): string[] {
+  const obj = object as Record<string, unknown>;
   const out: string[] = [];
   const kind = String(obj.kind);
   const Model = MODELS[kind];

@@ -20,22 +20,9 @@ export function yamlExcerpt(lines: string[], context = 2): string[] {
   return [...(from > 0 ? [`${PAD}…`] : []), ...lines.slice(from, to), ...(to < lines.length ? [`${PAD}…`] : [])];
 }
 
-/** The policy's YAML with the lines of one rule's peer entries (its comment and the items after it) marked. */
-export function markedYaml(yaml: string, ruleId: string): string[] {
-  let inRule = false;
-  let at = -1;
-  return yaml.split("\n").map((line) => {
-    const text = line.trimStart();
-    const indent = line.length - text.length;
-    if (text.startsWith(`# ${ruleId}:`)) {
-      inRule = true;
-      at = indent;
-      return MARK + line;
-    }
-    if (inRule && (indent > at || (indent === at && text.startsWith("- ")))) return MARK + line;
-    inRule = false;
-    return PAD + line;
-  });
+/** The policy's YAML with the given (zero-based, inclusive) line ranges marked. */
+export function markedYaml(yaml: string, ranges: [number, number][]): string[] {
+  return yaml.split("\n").map((line, i) => (ranges.some(([a, b]) => i >= a && i <= b) ? MARK : PAD) + line);
 }
 
 function peerLines(r: Rule, index: ClusterIndex, policyNs: string): string[] {
@@ -64,35 +51,37 @@ function peerLines(r: Rule, index: ClusterIndex, policyNs: string): string[] {
   }
 }
 
+/**
+ * `yamlOf` renders an object; `linesOf` says where each of its rules is in that text (output/yaml's
+ * ruleLines, passed in: the review only shows model data).
+ */
 export function reviewRules(
   policies: WorkloadPolicy[],
   objects: RenderedObject[],
   yamlOf: (o: RenderedObject) => string,
+  linesOf: (o: RenderedObject, text: string) => Map<string, [number, number][]>,
   index: ClusterIndex,
   warnings: Warning[],
 ): ReviewRule[] {
-  const yamlById = new Map<string, string>();
+  const yamlById = new Map<string, string[]>();
   for (const o of objects) {
     const text = yamlOf(o);
-    for (const id of o.ruleIds) yamlById.set(id, text);
+    for (const [id, ranges] of linesOf(o, text)) yamlById.set(id, markedYaml(text, ranges));
   }
   const out: ReviewRule[] = [];
   for (const p of policies) {
-    const label = workloadLabel(p.workload);
-    // The workload's own warnings, and observed flows of it that the generated set would deny.
-    const mine = (m: string) =>
-      m.startsWith(`${label}:`) ||
-      m.startsWith(`${label} `) ||
-      (m.startsWith("observed ") && (m.includes(` ${label} `) || m.includes(` ${label} (`)));
-    const policyWarnings = warnings.filter((w) => mine(w.message)).map((w) => w.message);
+    const key = workloadKey(p.workload);
+    // The workload's own warnings (by subject), and those about one of its rules on that rule only.
+    const mine = warnings.filter((w) => w.workload !== undefined && workloadKey(w.workload) === key);
+    const policyWarnings = mine.filter((w) => w.ruleId === undefined).map((w) => w.message);
     for (const r of [...p.egress, ...p.ingress]) {
       const e = r.evidence;
-      const ruleWarnings = [...policyWarnings];
+      const ruleWarnings = [...policyWarnings, ...mine.filter((w) => w.ruleId === r.id).map((w) => w.message)];
       if (!r.synthetic && e.flows === 1) ruleWarnings.push("seen only once: a single flow may be a one-off (probe, migration, scan)");
       out.push({
         id: r.id,
-        workloadKey: workloadKey(p.workload),
-        workload: label,
+        workloadKey: key,
+        workload: workloadLabel(p.workload),
         direction: r.direction,
         peer: describePeer(r.peer),
         ports: r.ports.map((x) => `${x.port}/${x.protocol}`).join(", "),
@@ -106,7 +95,7 @@ export function reviewRules(
               `seen by:    ${e.pods.slice(0, 4).join(", ")}${e.pods.length > 4 ? ` +${e.pods.length - 4} more` : ""}`,
             ],
         warnings: ruleWarnings,
-        yaml: markedYaml(yamlById.get(r.id) ?? "", r.id),
+        yaml: yamlById.get(r.id) ?? [],
         flows: e.flows,
       });
     }

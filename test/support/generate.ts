@@ -17,7 +17,7 @@ export function gen(c: Cluster, opts: Partial<GenerateOptions> = {}) {
   const byName = (name: string) => {
     const o = r.objects.find((x) => (x.object.metadata as { name: string }).name === name);
     if (!o) throw new Error(`no policy ${name}; have ${r.objects.map((x) => (x.object.metadata as { name: string }).name).join(", ")}`);
-    return o.object as { metadata: Record<string, unknown>; spec: Spec };
+    return o.object as unknown as { metadata: Record<string, unknown>; spec: Spec };
   };
   return { ...r, byName, yaml: () => r.objects.map(toYaml).join("---\n") };
 }

@@ -1,7 +1,7 @@
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { describe, expect, it } from "vitest";
 import { plain, summaryLines } from "../../src/output/summary.ts";
-import { toYaml } from "../../src/output/yaml.ts";
+import { ruleLines, toYaml } from "../../src/output/yaml.ts";
 import { reviewRules } from "../../src/review/items.ts";
 import { Cluster, svcPort, T0, tcp } from "../support/builders.ts";
 import { gen } from "../support/generate.ts";
@@ -432,7 +432,7 @@ describe("system namespaces", () => {
     ]);
     expect(w({ scope: { kind: "namespace", namespace: "shop" } })).toEqual([]);
     const r = gen(c);
-    const shown = reviewRules(r.result.policies, r.objects, toYaml, r.index, r.result.warnings).find(
+    const shown = reviewRules(r.result.policies, r.objects, toYaml, ruleLines, r.index, r.result.warnings).find(
       (x) => x.workload === "deployment kube-system/coredns",
     );
     expect(shown?.warnings.some((x) => x.includes("can break the whole cluster"))).toBe(true);

@@ -66,7 +66,7 @@ describe("unlabeled pods are selected by what they lack", () => {
     const { c, web, debug } = shop();
     c.connect(debug, web, 8080);
     const r = gen(c, { type: "cilium", scope: { kind: "namespace", namespace: "shop" } });
-    const o = r.objects.find((x) => (x.object.metadata as { name: string }).name === "web-guardian")?.object as {
+    const o = r.objects.find((x) => x.object.metadata.name === "web-guardian")?.object as unknown as {
       spec: { ingress: { fromEndpoints: unknown[] }[] };
     };
     expect(o.spec.ingress[0]?.fromEndpoints).toEqual([

@@ -5,7 +5,7 @@ import os from "node:os";
 import { workloadKey } from "../../model/keys.ts";
 import type { WorkloadPolicy } from "../../model/types.ts";
 import { writeAtomic } from "../../output/files.ts";
-import { toYaml } from "../../output/yaml.ts";
+import { ruleLines, toYaml } from "../../output/yaml.ts";
 import type { GenerateResult } from "../../pipeline/generate.ts";
 import {
   DecisionsError,
@@ -71,7 +71,7 @@ export async function decide(o: GenOptions, gen: GenerateResult, io: Io, context
   }
 
   if (!io.stdin) throw new CliError("the review needs a terminal on stdin");
-  const rules = reviewRules(policies, gen.objects, toYaml, gen.index, gen.result.warnings);
+  const rules = reviewRules(policies, gen.objects, toYaml, ruleLines, gen.index, gen.result.warnings);
   const initial = {
     ...initialState(rules, recorded),
     skipped: (file?.skipped ?? []).filter((k) => rules.some((r) => r.workloadKey === k)),

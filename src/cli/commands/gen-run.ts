@@ -1,6 +1,6 @@
 // The run step of `gen`: source → pipeline → output. Wiring only; each stage lives in its own room.
 
-import { describePeer, isoSeconds } from "../../model/keys.ts";
+import { describePeer, isoSeconds, workloadKey } from "../../model/keys.ts";
 import type { RenderedObject } from "../../model/rendered.ts";
 import type { WorkloadPolicy } from "../../model/types.ts";
 import { OutputDirError, prepareDir, writeFiles } from "../../output/files.ts";
@@ -32,7 +32,7 @@ function genReport(
   stats: { rows: number; workloads: number; rules: number },
   notes: string[],
 ): Report {
-  const byWorkload = new Map(objects.map((x) => [x.ruleIds.join(","), x]));
+  const byWorkload = new Map(objects.flatMap((x) => (x.workload ? [[workloadKey(x.workload), x] as const] : [])));
   return {
     command: "gen",
     generator: GENERATOR,
@@ -44,8 +44,7 @@ function genReport(
       "would be denied": gen.wouldBreak.length,
     },
     policies: policies.map((p) => {
-      const obj = byWorkload.get([...p.ingress, ...p.egress].map((r) => r.id).join(","));
-      const meta = (obj?.object.metadata ?? {}) as { name?: string };
+      const meta: { name?: string } = byWorkload.get(workloadKey(p.workload))?.object.metadata ?? {};
       return {
         kind: kindNames(o).one,
         namespace: p.workload.namespace,
