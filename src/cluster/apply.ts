@@ -319,7 +319,8 @@ export async function rollback(kc: KubeConfig, doc: RollbackDoc): Promise<string
     const r = refOf(obj);
     try {
       const live = await api.read(headerOf(r));
-      await api.replace(toModel({ ...obj, metadata: { ...obj.metadata, resourceVersion: live.metadata?.resourceVersion } }));
+      const resourceVersion = live.metadata?.resourceVersion;
+      await api.replace(toModel({ ...obj, metadata: { ...obj.metadata, ...(resourceVersion ? { resourceVersion } : {}) } }));
       done.push(`restored ${describeRef(r)}`);
     } catch (e) {
       if ((e as { code?: number }).code === 404) {

@@ -11,8 +11,9 @@ export interface WorkloadRef {
   namespace: string;
 }
 
+// Optional fields that a parsed snapshot may hold as undefined say so (`?: T | undefined`).
 export interface ContainerPort {
-  name?: string;
+  name?: string | undefined;
   port: number;
   protocol: Protocol;
 }
@@ -42,17 +43,17 @@ export interface InventoryPod {
   namespace: string;
   ips: string[];
   labels: Labels;
-  nodeName?: string;
+  nodeName?: string | undefined;
   hostNetwork: boolean;
   /** Top of the owner chain; absent for a bare pod. */
-  owner?: { kind: string; name: string };
+  owner?: { kind: string; name: string } | undefined;
   containerPorts: ContainerPort[];
   ready: boolean;
-  createdAt?: string;
+  createdAt?: string | undefined;
 }
 
 export interface ServicePort {
-  name?: string;
+  name?: string | undefined;
   port: number;
   targetPort: number | string;
   protocol: Protocol;
@@ -66,7 +67,7 @@ export interface InventoryService {
   selector: Labels | null;
   ports: ServicePort[];
   /** Endpoint addresses and ports, when known (EndpointSlices or Endpoints). */
-  endpoints?: { ips: string[]; ports: ContainerPort[] };
+  endpoints?: { ips: string[]; ports: ContainerPort[] } | undefined;
 }
 
 export interface Inventory {

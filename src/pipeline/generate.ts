@@ -41,6 +41,7 @@ export interface GenerateResult {
   wouldBreak: WouldBreak[];
   /** The observed connections, resolved. */
   connections: Connection[];
+  inventory: Inventory;
 }
 
 export class ScopeError extends Error {}
@@ -92,15 +93,28 @@ export function generate(inventory: Inventory, data: TrafficData, opts: Generate
   if (opts.readAt !== undefined) result.warnings.push(...shortObservation(result.policies, opts.readAt));
   const objects = renderPolicies(result.policies, result.defaultDeny, opts);
   if (opts.type === "cilium") result.warnings.push(...fqdnWithoutDns(result.policies));
-  const nsLabels = new Map(inventory.namespaces.map((n) => [n.name, n.labels]));
-  // The NetworkPolicy rendering of the same rules, whatever the output type: one rule model, one check.
-  const asNetworkPolicies =
-    opts.type === "kubernetes" ? objects : renderPolicies(result.policies, result.defaultDeny, { ...opts, type: "kubernetes" });
-  const wouldBreak = replay(
-    index,
-    resolved.connections,
-    asNetworkPolicies.map((o) => o.object as NetworkPolicyLike),
+  const gen = { result, objects, index, wouldBreak: [], connections: resolved.connections, inventory };
+  return { ...gen, wouldBreak: wouldBreak(gen, result.policies, opts, opts.type === "kubernetes" ? objects : undefined) };
+}
+
+/**
+ * The observed flows that a set of policies (all generated ones, or what the review and decisions
+ * kept) would deny. Judged on the NetworkPolicy rendering of the same rules, whatever the output
+ * type: one rule model, one check.
+ */
+export function wouldBreak(
+  gen: Pick<GenerateResult, "index" | "connections" | "result" | "inventory">,
+  policies: WorkloadPolicy[],
+  opts: { generator: string },
+  /** Their NetworkPolicy rendering, when already at hand. */
+  rendered?: RenderedObject[],
+): WouldBreak[] {
+  const nsLabels = new Map(gen.inventory.namespaces.map((n) => [n.name, n.labels]));
+  const objects = rendered ?? renderPolicies(policies, gen.result.defaultDeny, { ...opts, type: "kubernetes" });
+  return replay(
+    gen.index,
+    gen.connections,
+    objects.map((o) => o.object as NetworkPolicyLike),
     (ns) => nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns },
   );
-  return { result, objects, index, wouldBreak, connections: resolved.connections };
 }

@@ -206,10 +206,10 @@ export class Seeder {
             {
               addresses: pods.map((p) => ({
                 ip: p.status?.podIP as string,
-                targetRef: { kind: "Pod", name: p.metadata?.name, namespace: ns, uid: p.metadata?.uid },
+                targetRef: { kind: "Pod", name: p.metadata?.name ?? "", namespace: ns, uid: p.metadata?.uid ?? "" },
               })),
               ports: ports.map((p) => ({
-                name: p.name,
+                ...(p.name ? { name: p.name } : {}),
                 protocol: p.protocol ?? "TCP",
                 port:
                   typeof p.targetPort === "number" ? p.targetPort : (namedPort(pods[0] as V1Pod, String(p.targetPort ?? p.port)) ?? p.port),

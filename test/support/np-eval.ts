@@ -6,7 +6,7 @@ import ipaddr from "ipaddr.js";
 export type Labels = Record<string, string>;
 export interface Endpoint {
   /** Absent for an address outside the cluster. */
-  pod?: { namespace: string; labels: Labels; ports?: { name?: string; port: number; protocol: string }[] };
+  pod?: { namespace: string; labels: Labels; ports?: { name?: string | undefined; port: number; protocol: string }[] };
   ip: string;
 }
 interface Selector {

@@ -9,7 +9,7 @@ const prodDb = { pod: { namespace: "prod", labels: { app: "db" } }, ip: "10.0.1.
 const prodWeb = { pod: { namespace: "prod", labels: { app: "web" } }, ip: "10.0.1.1" };
 const ext = { ip: "93.184.216.34" };
 
-const egressFromWeb = (to: NetworkPolicyObject["spec"]["egress"]): NetworkPolicyObject => ({
+const egressFromWeb = (to: NonNullable<NetworkPolicyObject["spec"]["egress"]>): NetworkPolicyObject => ({
   metadata: { namespace: "shop" },
   spec: { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Egress"], egress: to },
 });

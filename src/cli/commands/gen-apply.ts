@@ -29,7 +29,7 @@ export interface ApplyRun {
   dir: string;
   target: KubeTarget;
   /** --context as the user gave it, repeated in the undo hint. */
-  context?: string;
+  context?: string | undefined;
   now: Date;
 }
 
