@@ -63,6 +63,8 @@ async function fastAnswers(info: { version: string; commit: string; date: string
     ["-h"],
     ["gen", "netpol", "--help"],
     ["gen", "networkpolicy", "--help"],
+    ["diff", "netpol", "--help"],
+    ["diff", "networkpolicy", "--help"],
     ["snapshot", "--help"],
     ["verify", "--help"],
     ["rollback", "--help"],

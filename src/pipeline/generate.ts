@@ -20,7 +20,7 @@ export interface GenerateOptions {
   scope: Scope;
   type: "kubernetes" | "cilium";
   /** Cilium: CiliumClusterwideNetworkPolicy instead of CiliumNetworkPolicy. */
-  clusterwide?: boolean;
+  clusterwide?: boolean | undefined;
   allowDns: boolean;
   minFlows: number;
   policyTypes: ("Ingress" | "Egress")[];
@@ -65,7 +65,7 @@ export function selectTargets(index: ClusterIndex, scope: Scope): WorkloadRef[] 
 export function renderPolicies(
   policies: WorkloadPolicy[],
   defaultDeny: string[],
-  o: { generator: string; type: "kubernetes" | "cilium"; clusterwide?: boolean },
+  o: { generator: string; type: "kubernetes" | "cilium"; clusterwide?: boolean | undefined },
 ): RenderedObject[] {
   const ctx = { generator: o.generator };
   const objects =

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { GEN_EXAMPLES } from "../../src/cli/app.ts";
-import { parseDuration } from "../../src/cli/commands/gen.ts";
+import { parseDuration } from "../../src/cli/flags/common.ts";
 import { runCli } from "../support/io.ts";
 
 const oneLineError = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("error: "));

@@ -103,11 +103,39 @@ describe("non-interactive runs follow the decisions file", () => {
     const rej = await runCli(["gen", "netpol", "web", "-n", "shop", "--demo", "--output-dir", dir, "--undecided", "reject"], {
       env: { CI: "true" },
     });
-    expect(rej.code).toBe(0);
+    // The rejected rule's flows are observed: what is written denies them (exit 4, not 0).
+    expect(rej.code).toBe(4);
     expect(await idsIn(dir)).toEqual(ids.slice(1, -1));
     expect(rej.stderr).toContain("rule(s) recorded, 1 new (rejected)");
+    expect(rej.stderr).toMatch(/warning: observed .* would be denied/);
     await runCli(["gen", "netpol", "web", "-n", "shop", "--demo", "--output-dir", dir, "--undecided", "accept"], { env: { CI: "true" } });
     expect(await idsIn(dir)).toEqual(ids.slice(1));
+  });
+
+  it("the would-break replay judges what is written: summary, report and verify on the same files agree", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-written-"));
+    const report = path.join(dir, "report.json");
+    const gen = await runCli(
+      ["gen", "netpol", "--all", "-n", "shop", "--demo", "--output-dir", dir, "--undecided", "reject", "--report", report, "-v"],
+      {
+        env: { CI: "true" },
+      },
+    );
+    expect(gen.code).toBe(4);
+    const warned = gen.stderr.split("\n").filter((l) => l.startsWith("warning: observed ") && l.includes(" would be denied "));
+    const reported = JSON.parse(await readFile(report, "utf8")).wouldBreak as string[];
+    expect(warned.length).toBeGreaterThan(0);
+    expect(reported).toHaveLength(warned.length);
+    // Every policy names its own object, even with every rule rejected.
+    const names = JSON.parse(await readFile(report, "utf8")).policies.map(
+      (p: { name: string; workload: string }) => `${p.workload}=${p.name}`,
+    );
+    expect(new Set(names.map((n: string) => n.split("=")[1])).size).toBe(names.length);
+    const ver = await runCli(["verify", "-n", "shop", "--demo", "--policies", dir, "-o", "json"]);
+    expect(ver.code).toBe(4);
+    const denied = JSON.parse(ver.stdout).denied as string[];
+    expect([...denied].sort()).toEqual([...reported].sort());
+    expect(warned.map((l) => l.slice("warning: ".length)).sort()).toEqual([...reported].sort());
   });
 
   it("--review without a terminal is a usage error", async () => {

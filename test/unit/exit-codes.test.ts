@@ -79,9 +79,10 @@ describe("exit codes with --all and -A", () => {
     ]);
   });
 
-  it("--help documents the exit codes", async () => {
+  it("--help documents the exit codes (gen's, and diff's 3)", async () => {
     const r = await runCli(["gen", "netpol", "--help"]);
-    for (const line of ["Exit codes:", "0  ", "1  ", "2  ", "3  ", "4  ", "130"]) expect(r.stdout).toContain(line);
+    for (const line of ["Exit codes:", "0  ", "1  ", "2  ", "4  ", "130"]) expect(r.stdout).toContain(line);
     expect(r.stdout).toContain("--strict");
+    expect((await runCli(["diff", "netpol", "--help"])).stdout).toContain("3 with --exit-code, changes pending");
   });
 });

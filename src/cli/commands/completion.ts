@@ -1,4 +1,6 @@
-// Shell completion. Both scripts ask the binary itself (yargs' --get-yargs-completions), so they never go stale.
+// `completion bash|zsh`. Both scripts ask the binary itself (yargs' --get-yargs-completions), so they never go stale.
+import type { Argv, CommandModule } from "yargs";
+import type { Io } from "../io.ts";
 
 export function completionScript(shell: "bash" | "zsh"): string {
   if (shell === "zsh") {
@@ -32,3 +34,15 @@ export const KUBECTL_COMPLETE_SCRIPT = `#!/usr/bin/env sh
 kubectl-guardian --get-yargs-completions kubectl-guardian "$@"
 echo :4
 `;
+
+const builder = (y: Argv) => y.positional("shell", { choices: ["bash", "zsh"] as const, demandOption: true, describe: "Shell" });
+type CompletionArgv = ReturnType<typeof builder> extends Argv<infer T> ? T : never;
+
+export const completionCommand = (io: Io): CommandModule<object, CompletionArgv> => ({
+  command: "completion <shell>",
+  describe: "Print a shell completion script (bash or zsh)",
+  builder,
+  handler: (args) => {
+    io.stdout.write(completionScript(args.shell));
+  },
+});

@@ -1,86 +1,79 @@
-// `diff`: the semantic difference between what gen would produce and what is live.
-import type { KubeTarget } from "../../cluster/kubeconfig.ts";
-import type { RenderedObject } from "../../model/rendered.ts";
-import type { Inventory } from "../../model/types.ts";
-import type { GenerateResult } from "../../pipeline/generate.ts";
-import { diffPolicies } from "../../verify/diff.ts";
-import type { AnyPolicy } from "../../verify/merge.ts";
-import { CliError, EXIT } from "../errors.ts";
+// `diff networkpolicy`: what gen would produce against what is live. A command of its own: it reads
+// the live cluster, so it takes no offline source and writes nothing.
+import type { ArgumentsCamelCase, Argv, CommandModule, Options } from "yargs";
+import { BROKER_OPTIONS, completeBroker } from "../flags/broker.ts";
+import { COMMON_OPTIONS, type Common, completeCommon } from "../flags/common.ts";
+import { completePolicy, completeTarget, type Generation, POLICY_OPTIONS, TARGET_OPTIONS } from "../flags/generate.ts";
+import { completeSince, HOSTNAMES_OPTIONS, SINCE_OPTIONS, type Source } from "../flags/source.ts";
+import { examplesText } from "../help.ts";
 import type { Io } from "../io.ts";
-import type { GenOptions } from "./gen.ts";
 
-const colour = (on: boolean, patch: string) =>
-  on
-    ? patch
-        .split("\n")
-        .map((l) =>
-          l.startsWith("+") && !l.startsWith("+++")
-            ? `\x1b[32m${l}\x1b[0m`
-            : l.startsWith("-") && !l.startsWith("---")
-              ? `\x1b[31m${l}\x1b[0m`
-              : l,
-        )
-        .join("\n")
-    : patch;
+export const DIFF_HELP = "kubectl guardian diff networkpolicy";
 
-export async function runDiff(
-  o: GenOptions,
-  kube: KubeTarget | undefined,
-  gen: GenerateResult,
-  objects: RenderedObject[],
-  inventory: Inventory,
-  io: Io,
-  color: boolean,
-): Promise<number> {
-  if (!kube) throw new CliError("diff compares with the live cluster: run it without --demo or --from-snapshot");
-  const { listLivePolicies } = await import("../../cluster/policies.ts");
-  const live = await listLivePolicies(kube.kc);
-  const d = diffPolicies(
-    gen.index,
-    inventory,
-    gen.connections,
-    live.policies as AnyPolicy[],
-    objects.map((x) => x.object as AnyPolicy),
-  );
-  const out: string[] = [];
-  for (const c of d.create) out.push(`+ create ${c}`);
-  for (const c of d.change) out.push(`~ change ${c.name}`);
-  for (const c of d.change) out.push(colour(color && io.stdout.isTTY === true, c.patch.trimEnd()));
-  for (const f of d.newlyAllowed) out.push(`newly allowed: ${f}`);
-  for (const f of d.newlyDenied) out.push(`newly denied: ${f}`);
-  for (const r of d.unusedLive) out.push(`unused live rule: ${r}`);
-  if (out.length) io.stdout.write(`${out.join("\n")}\n`);
-  for (const m of live.missing) io.stderr.write(`note: could not list live ${m}\n`);
-  const pending = d.create.length + d.change.length;
-  io.stderr.write(
-    `${pending ? `${d.create.length} to create, ${d.change.length} to change` : "no changes"}, ${d.unchanged} unchanged; ${d.newlyAllowed.length} flow(s) newly allowed, ${d.newlyDenied.length} newly denied; ${d.unusedLive.length} live rule(s) unused in the window\n`,
-  );
-  if (o.report) {
-    const { writeReport } = await import("../../output/report.ts");
-    const { GENERATOR } = await import("../version.ts");
-    await writeReport(o.report, {
-      command: "diff",
-      generator: GENERATOR,
-      summary: {
-        create: d.create.length,
-        change: d.change.length,
-        unchanged: d.unchanged,
-        "newly allowed": d.newlyAllowed.length,
-        "newly denied": d.newlyDenied.length,
-      },
-      diff: {
-        create: d.create,
-        change: d.change.map((c) => c.name),
-        newlyAllowed: d.newlyAllowed,
-        newlyDenied: d.newlyDenied,
-        unusedLive: d.unusedLive,
-        patches: d.change.map((c) => c.patch),
-      },
-      policies: [],
-      wouldBreak: d.newlyDenied,
-      warnings: live.missing.map((m) => `could not list live ${m}`),
-    });
-  }
-  if (d.newlyDenied.length) return EXIT.wouldBreak;
-  return o.diff?.exitCode && pending ? EXIT.changes : EXIT.ok;
+const OPTIONS = {
+  ...TARGET_OPTIONS,
+  ...POLICY_OPTIONS,
+  "exit-code": { type: "boolean", default: false, describe: "Exit 3 when there are changes to apply, as git diff --exit-code" },
+  report: { type: "string", describe: "Write a report: .json, or .md for a pull-request comment" },
+  ...SINCE_OPTIONS,
+  ...HOSTNAMES_OPTIONS,
+  ...COMMON_OPTIONS,
+  ...BROKER_OPTIONS,
+} as const satisfies Record<string, Options>;
+
+export interface DiffOptions extends Generation, Common {
+  source: Extract<Source, { kind: "cluster" }>;
+  hostnames?: string | undefined;
+  since?: number | undefined;
+  exitCode: boolean;
+  report?: string | undefined;
 }
+
+export function complete(f: DiffArgs, io: Io): DiffOptions {
+  const common = completeCommon(f, io);
+  return {
+    ...common,
+    ...completeTarget(f, DIFF_HELP),
+    ...completePolicy(f, io.cwd, DIFF_HELP),
+    source: { kind: "cluster", flags: completeBroker(f, common, f.namespace, io, DIFF_HELP) },
+    hostnames: f.hostnames,
+    since: completeSince(f.since, DIFF_HELP),
+    exitCode: f.exitCode,
+    report: f.report,
+  };
+}
+
+export async function run(o: DiffOptions, io: Io): Promise<number> {
+  const { execute } = await import("./diff-run.ts");
+  return execute(o, io);
+}
+
+const builder = (y: Argv) =>
+  y
+    .positional("kind", {
+      choices: ["networkpolicy", "netpol"] as const,
+      demandOption: true,
+      describe: "What to compare (networkpolicy, alias netpol)",
+    })
+    .positional("pod", { type: "string", describe: "Pod (or workload) to compare the policy of" })
+    .options(OPTIONS)
+    .epilog(
+      `${examplesText([
+        ["kubectl guardian diff netpol --all -n shop", "what would change in shop"],
+        ["kubectl guardian diff netpol -A --exit-code", "in CI: exit 3 while policies are not up to date"],
+      ])}\n\nExit codes: 0 no change that denies observed traffic; 3 with --exit-code, changes pending; 4 observed flows newly denied; 1 error; 2 usage error`,
+    );
+
+/** The parsed flags, as yargs infers them from the builder. */
+type DiffArgv = ReturnType<typeof builder> extends Argv<infer T> ? T : never;
+export type DiffArgs = ArgumentsCamelCase<DiffArgv>;
+
+export const diffCommand = (io: Io, done: (code: number) => void): CommandModule<object, DiffArgv> => ({
+  command: "diff <kind> [pod]",
+  describe: "Compare the policies gen would produce with those live in the cluster",
+  builder,
+  handler: async (args) => {
+    // Nothing to reject beyond the flag groups' own checks in complete.
+    done(await run(complete(args, io), io));
+  },
+});

@@ -41,7 +41,10 @@ async function readDecisions(file: string): Promise<DecisionsFile | null> {
   }
 }
 
-export async function decide(o: GenOptions, gen: GenerateResult, io: Io, context: string, color: boolean): Promise<Decided> {
+/** What decide needs of gen's options (diff passes its own: never a review, never an apply). */
+export type DecideOptions = Pick<GenOptions, "decisionsPath" | "review" | "reviewForced" | "undecided" | "ci" | "apply">;
+
+export async function decide(o: DecideOptions, gen: GenerateResult, io: Io, context: string, color: boolean): Promise<Decided> {
   const file = await readDecisions(o.decisionsPath);
   const recorded: Record<string, "accepted" | "rejected"> = {};
   for (const [id, r] of Object.entries(file?.decisions ?? {})) recorded[id] = r.decision === "accept" ? "accepted" : "rejected";

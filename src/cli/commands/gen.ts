@@ -1,65 +1,107 @@
-// `gen networkpolicy`: complete → validate → run, in kubectl's manner.
-import path from "node:path";
-import type { GenerateOptions, Scope } from "../../pipeline/generate.ts";
-import type { GenFlags } from "../app.ts";
+// `gen networkpolicy`: Options → complete → validate → run, in kubectl's manner. Start-up loads only
+// this definition; the run's modules load when it runs.
+import type { ArgumentsCamelCase, Argv, CommandModule, Options } from "yargs";
 import { UsageError } from "../errors.ts";
-import { type ClusterFlags, clusterFlags } from "../flags/source.ts";
+import { BROKER_OPTIONS, type ClusterFlags, completeBroker } from "../flags/broker.ts";
+import { COMMON_OPTIONS, type Common, completeCommon } from "../flags/common.ts";
+import { completePolicy, completeTarget, type Generation, POLICY_OPTIONS, TARGET_OPTIONS } from "../flags/generate.ts";
+import { completeSince, completeSource, HOSTNAMES_OPTIONS, OFFLINE_OPTIONS, SINCE_OPTIONS, type Source } from "../flags/source.ts";
+import { examplesText } from "../help.ts";
 import { type Io, stdinFlags } from "../io.ts";
 
-const HELP = "kubectl guardian gen networkpolicy";
+export const GEN_HELP = "kubectl guardian gen networkpolicy";
 
-export type Source = { kind: "demo" } | { kind: "snapshot"; path: string } | { kind: "cluster"; flags: ClusterFlags };
+export const GEN_EXAMPLES: [string, string][] = [
+  ["kubectl guardian gen networkpolicy my-app -n production", "policy for the workload of pod my-app, written to ./network-policies/"],
+  ["kubectl guardian gen netpol my-app -n prod --output-dir ./policies", "the same with the netpol alias and another directory"],
+  ["kubectl guardian gen netpol --all -n staging", "one policy per workload of namespace staging"],
+  ["kubectl guardian gen netpol -A --output-dir ./cluster-policies", "every workload of every namespace"],
+  ["kubectl guardian gen netpol my-app -n production --type cilium", "CiliumNetworkPolicy instead of NetworkPolicy"],
+  ['kubectl guardian gen netpol my-app -n prod --output-dir ""', "YAML on stdout only, e.g. to pipe into kubectl apply -f -"],
+  ["kubectl guardian gen netpol --all -n production --apply", "apply after a server-side dry run"],
+  ["kubectl guardian gen netpol --all -A --demo", "try it on the bundled demo data, no cluster needed"],
+];
 
-/** What gen passes through to the policy pipeline as it is. */
-type PipelineFlags = Pick<GenerateOptions, "type" | "allowDns" | "minFlows" | "policyTypes" | "defaultDeny" | "includeDropped">;
+const EXIT_CODES = `Exit codes:
+  0    policies written; with --all/-A, workloads skipped for want of traffic or on the host network
+       are listed, not failures
+  1    an error: a pod whose traffic could not be read, observed traffic that got no policy, a
+       refused write, a failed apply; with --strict also any skipped workload
+  2    usage error
+  4    observed flows the written policies would deny
+  130  interrupted`;
 
-export interface GenOptions extends PipelineFlags {
-  /** The scope once the namespace is known (-n, else the context's). */
-  scopeFor: (namespace: string) => Scope;
-  /** -n as given. */
-  namespace?: string;
+/** gen's own flags: where the result goes, and what may change the cluster. */
+const OUTPUT_OPTIONS = {
+  "output-dir": { type: "string", default: "network-policies", describe: 'Directory for YAML files; "" prints to stdout' },
+  output: {
+    alias: "o",
+    type: "string",
+    choices: ["yaml", "json"],
+    default: "yaml",
+    describe: 'With --output-dir "": YAML documents, or one JSON List',
+  },
+  report: { type: "string", describe: "Write a report: .json, or .md for a pull-request comment" },
+  "dry-run": {
+    type: "string",
+    default: "true",
+    describe: "true|client: only write files; server: also validate on the API server; false: see --apply",
+  },
+  apply: { type: "boolean", default: false, describe: "Apply to the cluster after a server-side dry run" },
+  force: { type: "boolean", default: false, describe: "Overwrite files, or change live objects, that kubectl-guardian did not write" },
+  "force-conflicts": { type: "boolean", default: false, describe: "With --apply: take over fields another field manager owns" },
+  yes: { alias: "y", type: "boolean", default: false, describe: "Do not open the review; the decisions file and --undecided decide" },
+  review: { type: "boolean", default: false, describe: "Open the rule-by-rule review (needs a terminal)" },
+  strict: { type: "boolean", default: false, describe: "Exit 1 when any workload in scope is skipped (no traffic, host network)" },
+} as const satisfies Record<string, Options>;
+
+const OPTIONS = {
+  ...TARGET_OPTIONS,
+  ...POLICY_OPTIONS,
+  ...OUTPUT_OPTIONS,
+  ...OFFLINE_OPTIONS,
+  "from-snapshot": { type: "string", describe: 'Generate from a snapshot file instead of the cluster ("-": stdin)' },
+  ...SINCE_OPTIONS,
+  ...HOSTNAMES_OPTIONS,
+  ...COMMON_OPTIONS,
+  ...BROKER_OPTIONS,
+} as const satisfies Record<string, Options>;
+
+const builder = (y: Argv) =>
+  y
+    .positional("kind", {
+      choices: ["networkpolicy", "netpol"] as const,
+      demandOption: true,
+      describe: "What to generate (networkpolicy, alias netpol)",
+    })
+    .positional("pod", { type: "string", describe: "Pod (or workload) to generate a policy for" })
+    .options(OPTIONS)
+    .epilog(`${examplesText(GEN_EXAMPLES)}\n\n${EXIT_CODES}`);
+
+/** The parsed flags, as yargs infers them from the builder. */
+type GenArgv = ReturnType<typeof builder> extends Argv<infer T> ? T : never;
+export type GenArgs = ArgumentsCamelCase<GenArgv>;
+
+export interface GenOptions extends Generation, Common {
   /** --hostnames: names for external addresses. */
-  hostnames?: string;
-  clusterwide: boolean;
-  /** --strict: a skipped workload fails the run. */
-  strict: boolean;
-  report?: string;
-  format: "yaml" | "json";
-  /** `diff`: compare with the live policies instead of writing. */
-  diff?: { exitCode: boolean };
+  hostnames?: string | undefined;
+  /** Milliseconds before the data was read. */
+  since?: number | undefined;
   source: Source;
   /** "" means stdout. */
   outputDir: string;
+  format: "yaml" | "json";
+  report?: string | undefined;
   dryRun: "client" | "server" | "none";
   apply: boolean;
+  force: boolean;
   forceConflicts: boolean;
-  /** Where --apply and --dry-run=server go, whatever the traffic source. */
-  kube: { kubeconfig?: string; context?: string };
-  /** Open the review UI when there is something new to decide. */
+  /** Open the review when there is something new to decide. */
   review: boolean;
   /** --review: open it even when every rule has a recorded decision. */
   reviewForced: boolean;
-  decisionsPath: string;
-  /** Given explicitly, or null for the default (decided once the decisions file is known). */
-  undecided: "accept" | "reject" | "fail" | null;
-  ci: boolean;
-  /** -v: every warning, not a few of each kind. */
-  verbose: boolean;
-  /** Milliseconds before the data was read. */
-  since?: number;
-  force: boolean;
-  color: "auto" | "always" | "never";
-}
-
-const UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 };
-
-/** "90s", "15m", "1h30m", "7d" → milliseconds; null when malformed or zero. */
-export function parseDuration(s: string): number | null {
-  const re = /(\d+)([smhd])/g;
-  if (!/^(\d+[smhd])+$/.test(s)) return null;
-  let total = 0;
-  for (const m of s.matchAll(re)) total += Number(m[1]) * (UNITS[m[2] as string] as number);
-  return total > 0 ? total : null;
+  /** --strict: a skipped workload fails the run. */
+  strict: boolean;
 }
 
 const DRY_RUN: Record<string, GenOptions["dryRun"]> = {
@@ -71,92 +113,70 @@ const DRY_RUN: Record<string, GenOptions["dryRun"]> = {
   none: "none",
 };
 
-/** Fills in defaults from flags and environment; rejects bad combinations with a usage error. */
-export function complete(f: GenFlags, io: Io): GenOptions {
+/** Fills in defaults from flags and environment. */
+export function complete(f: GenArgs, io: Io): GenOptions {
+  const common = completeCommon(f, io);
   const dryRun = DRY_RUN[f.dryRun];
-  if (!dryRun) throw new UsageError(`invalid --dry-run value "${f.dryRun}": use true, server or false`, HELP);
-  if (f.pod && (f.all || f.allNamespaces)) throw new UsageError("a pod name cannot be combined with --all or --all-namespaces", HELP);
-  if (!f.pod && !f.all && !f.allNamespaces) {
-    throw new UsageError("a pod name is required, or --all for a namespace, or -A for all namespaces", HELP);
-  }
-  if (f.demo && f.fromSnapshot) throw new UsageError("--demo and --from-snapshot cannot be combined", HELP);
-  // The demo describes a made-up cluster: its policies would cut real traffic of same-named workloads.
-  if (f.demo && (f.apply || dryRun === "none"))
-    throw new UsageError("--demo cannot be applied: its policies describe a made-up cluster (use --dry-run=server to validate them)", HELP);
-  if (!Number.isInteger(f.minFlows) || f.minFlows < 1)
-    throw new UsageError(`--min-flows must be a whole number of at least 1, not "${f.minFlows}"`, HELP);
-  const policyTypes = [...new Set(f.policyTypes.flatMap((t) => t.split(",")).map((t) => t.trim().toLowerCase()))];
-  const bad = policyTypes.find((t) => t !== "ingress" && t !== "egress");
-  if (bad !== undefined || policyTypes.length === 0)
-    throw new UsageError(`invalid --policy-types "${bad ?? ""}": use Ingress, Egress or both`, HELP);
-  let since: number | undefined;
-  if (f.since !== undefined) {
-    const d = parseDuration(f.since);
-    if (d === null) throw new UsageError(`invalid --since "${f.since}": use a duration such as 30m, 2h or 7d`, HELP);
-    since = d;
-  }
-  const timeout = parseDuration(f.requestTimeout);
-  if (timeout === null) throw new UsageError(`invalid --request-timeout "${f.requestTimeout}": use a duration such as 30s or 2m`, HELP);
-  if (!Number.isInteger(f.concurrency) || f.concurrency < 1 || f.concurrency > 64) {
-    throw new UsageError(`--concurrency must be a whole number from 1 to 64, not "${f.concurrency}"`, HELP);
-  }
-  const ci = (io.env.CI ?? "") !== "" && io.env.CI !== "false";
-  const tty = io.stdinIsTTY && io.stdout.isTTY === true;
-  if (f.review && !tty) throw new UsageError("--review needs a terminal: stdin and stdout must both be TTYs", HELP);
-  if (f.review && (f.yes || f.nonInteractive)) throw new UsageError("--review cannot be combined with --yes or --non-interactive", HELP);
+  if (!dryRun) throw new UsageError(`invalid --dry-run value "${f.dryRun}": use true, server or false`, GEN_HELP);
   const fromStdin = stdinFlags(
     [
       ["--from-snapshot", f.fromSnapshot],
       ["--hostnames", f.hostnames],
     ],
-    HELP,
+    GEN_HELP,
   );
-  if (f.review && fromStdin.length) throw new UsageError(`--review needs stdin for keys: give ${fromStdin[0]} a file, not -`, HELP);
-  const pod = f.pod as string;
-  const cluster = clusterFlags(f, io, timeout);
+  const cluster: ClusterFlags = completeBroker(f, common, f.namespace, io, GEN_HELP);
   return {
-    scopeFor: (namespace) =>
-      f.allNamespaces ? { kind: "all" } : f.all ? { kind: "namespace", namespace } : { kind: "pod", namespace, name: pod },
-    ...(f.namespace ? { namespace: f.namespace } : {}),
-    type: f.type === "cilium" ? "cilium" : "kubernetes",
-    clusterwide: f.clusterwide,
-    ...(f.report ? { report: f.report } : {}),
-    format: f.output === "json" ? "json" : "yaml",
-    ...(f.hostnames ? { hostnames: f.hostnames } : {}),
-    source: f.demo ? { kind: "demo" } : f.fromSnapshot ? { kind: "snapshot", path: f.fromSnapshot } : { kind: "cluster", flags: cluster },
+    ...common,
+    ...completeTarget(f, GEN_HELP),
+    ...completePolicy(f, f.outputDir || io.cwd, GEN_HELP),
+    hostnames: f.hostnames,
+    since: completeSince(f.since, GEN_HELP),
+    source: completeSource(f, cluster, GEN_HELP),
     outputDir: f.outputDir,
+    format: f.output === "json" ? "json" : "yaml",
+    report: f.report,
     // --dry-run=false means apply, as kguardian's flag promised.
     dryRun: f.apply ? "none" : dryRun,
     apply: f.apply || dryRun === "none",
-    forceConflicts: f.forceConflicts,
-    kube: { ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) },
-    review: f.review || (!f.nonInteractive && !f.yes && !ci && tty && fromStdin.length === 0),
-    reviewForced: f.review,
-    decisionsPath: f.decisions ?? path.join(f.outputDir || io.cwd, "guardian-decisions.yaml"),
-    undecided: (f.undecided as GenOptions["undecided"]) ?? null,
-    ci,
-    verbose: f.verbose,
-    allowDns: f.allowDns,
-    minFlows: f.minFlows,
-    policyTypes: (["Ingress", "Egress"] as const).filter((t) => policyTypes.includes(t.toLowerCase())),
-    defaultDeny: f.defaultDeny,
-    includeDropped: f.includeDropped,
-    strict: f.strict,
-    ...(since !== undefined ? { since } : {}),
     force: f.force,
-    color: f.color as GenOptions["color"],
+    forceConflicts: f.forceConflicts,
+    review: f.review || (common.interactive && !f.yes && fromStdin.length === 0),
+    reviewForced: f.review,
+    strict: f.strict,
   };
 }
 
-/** Features that later versions fill in fail loudly instead of silently doing nothing. */
-export function validate(o: GenOptions): void {
-  if (o.clusterwide && o.type !== "cilium")
-    throw new UsageError("--clusterwide needs --type cilium (Kubernetes has no cluster-wide NetworkPolicy)", HELP);
+/** Rejects bad combinations with a usage error (exit 2). */
+export function validate(o: GenOptions, f: GenArgs): void {
+  // The demo describes a made-up cluster: its policies would cut real traffic of same-named workloads.
+  if (o.source.kind === "demo" && o.apply)
+    throw new UsageError(
+      "--demo cannot be applied: its policies describe a made-up cluster (use --dry-run=server to validate them)",
+      GEN_HELP,
+    );
+  if (f.review && !o.tty) throw new UsageError("--review needs a terminal: stdin and stdout must both be TTYs", GEN_HELP);
+  if (f.review && (f.yes || f.nonInteractive))
+    throw new UsageError("--review cannot be combined with --yes or --non-interactive", GEN_HELP);
+  if (f.review && (f.fromSnapshot === "-" || f.hostnames === "-"))
+    throw new UsageError(
+      `--review needs stdin for keys: give ${f.fromSnapshot === "-" ? "--from-snapshot" : "--hostnames"} a file, not -`,
+      GEN_HELP,
+    );
 }
 
-export async function runGen(f: GenFlags, io: Io, diff?: { exitCode: boolean }): Promise<number> {
-  const opts = { ...complete(f, io), ...(diff ? { diff } : {}) };
-  validate(opts);
+export async function run(o: GenOptions, io: Io): Promise<number> {
   const { execute } = await import("./gen-run.ts");
-  return execute(opts, io);
+  return execute(o, io);
 }
+
+export const genCommand = (io: Io, done: (code: number) => void): CommandModule<object, GenArgv> => ({
+  command: ["gen <kind> [pod]", "generate"],
+  describe: "Generate policies from observed traffic",
+  builder,
+  handler: async (args) => {
+    const o = complete(args, io);
+    validate(o, args);
+    done(await run(o, io));
+  },
+});

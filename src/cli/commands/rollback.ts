@@ -1,31 +1,41 @@
-// `rollback FILE`: undo an apply from the file it saved before changing anything.
-import { readFile } from "node:fs/promises";
-import { parse } from "yaml";
-import { ApplyError, ROLLBACK_API, ROLLBACK_KIND, type RollbackDoc, rollback } from "../../cluster/apply.ts";
-import { CliError } from "../errors.ts";
-import { kubeTarget } from "../flags/source.ts";
+// `rollback FILE`: undo an --apply from the file it saved before changing anything.
+import type { ArgumentsCamelCase, Argv, CommandModule, Options } from "yargs";
+import { COMMON_OPTIONS, completeCommon } from "../flags/common.ts";
 import type { Io } from "../io.ts";
 
-export async function runRollback(f: { file: string; kubeconfig?: string; context?: string }, io: Io): Promise<number> {
-  let doc: RollbackDoc;
-  try {
-    doc = parse(await readFile(f.file, "utf8")) as RollbackDoc;
-  } catch (e) {
-    throw new CliError(`cannot read rollback file ${f.file}: ${((e as Error).message ?? String(e)).split("\n")[0]}`);
-  }
-  if (doc?.apiVersion !== ROLLBACK_API || doc.kind !== ROLLBACK_KIND || !Array.isArray(doc.items)) {
-    throw new CliError(`${f.file} is not a kubectl-guardian rollback file (${ROLLBACK_API} ${ROLLBACK_KIND})`);
-  }
-  const target = await kubeTarget(
-    { ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), context: f.context ?? doc.metadata.context },
-    io,
-  );
-  try {
-    for (const line of await rollback(target.kc, doc)) io.stderr.write(`${line}\n`);
-  } catch (e) {
-    if (e instanceof ApplyError)
-      throw new CliError(`rollback stopped: ${e.message}`, 1, "Fix the cause and run the same command again; it is safe to repeat.");
-    throw e;
-  }
-  return 0;
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  context: { type: "string", describe: "Kubeconfig context (default: the one the apply used)" },
+} as const satisfies Record<string, Options>;
+
+export interface RollbackOptions {
+  file: string;
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
 }
+
+export function complete(f: RollbackArgs, io: Io): RollbackOptions {
+  return { file: f.file, ...completeCommon(f, io).kube };
+}
+
+export async function run(o: RollbackOptions, io: Io): Promise<number> {
+  const { execute } = await import("./rollback-run.ts");
+  return execute(o, io);
+}
+
+const builder = (y: Argv) =>
+  y
+    .positional("file", { type: "string", demandOption: true, describe: "The rollback-<time>.yaml file that --apply wrote" })
+    .options(OPTIONS);
+
+/** The parsed flags, as yargs infers them from the builder. */
+type RollbackArgv = ReturnType<typeof builder> extends Argv<infer T> ? T : never;
+export type RollbackArgs = ArgumentsCamelCase<RollbackArgv>;
+
+export const rollbackCommand = (io: Io, done: (code: number) => void): CommandModule<object, RollbackArgv> => ({
+  command: "rollback <file>",
+  describe: "Undo an --apply: delete what it created, restore what it changed",
+  builder,
+  // Nothing to validate: one file, and the kubeconfig flags.
+  handler: async (args) => done(await run(complete(args, io), io)),
+});

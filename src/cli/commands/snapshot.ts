@@ -1,64 +1,62 @@
-// `snapshot -o FILE`: record the broker data and the inventory of a run, for `gen --from-snapshot`.
-
-import { writeAtomic } from "../../output/files.ts";
-import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND, sanitiseWire } from "../../sources/snapshot/snapshot.ts";
+// `snapshot -o FILE`: record the broker's traffic and the cluster inventory, for gen --from-snapshot.
+import type { ArgumentsCamelCase, Argv, CommandModule, Options } from "yargs";
 import { UsageError } from "../errors.ts";
-import { clusterFlags, hostnamesSkipped, loadCluster, withHostnames } from "../flags/source.ts";
+import { BROKER_OPTIONS, type ClusterFlags, completeBroker } from "../flags/broker.ts";
+import { COMMON_OPTIONS, completeCommon } from "../flags/common.ts";
+import { HOSTNAMES_OPTIONS } from "../flags/source.ts";
+import { examplesText } from "../help.ts";
 import type { Io } from "../io.ts";
-import { parseDuration } from "./gen.ts";
-
-export interface SnapshotFlags {
-  output: string;
-  namespace?: string;
-  allNamespaces: boolean;
-  context?: string;
-  kubeconfig?: string;
-  brokerUrl?: string;
-  brokerToken?: string;
-  brokerNamespace?: string;
-  brokerService?: string;
-  hostnames?: string;
-  concurrency: number;
-  requestTimeout: string;
-  verbose: boolean;
-}
 
 const HELP = "kubectl guardian snapshot";
 
-export async function runSnapshot(f: SnapshotFlags, io: Io): Promise<number> {
-  const timeout = parseDuration(f.requestTimeout);
-  if (timeout === null) throw new UsageError(`invalid --request-timeout "${f.requestTimeout}": use a duration such as 30s or 2m`, HELP);
-  if (f.namespace && f.allNamespaces) throw new UsageError("-n and -A cannot be combined", HELP);
-  const now = Date.now();
-  const src = await loadCluster(
-    { ...clusterFlags(f, io, timeout), keepWire: true },
-    (ns) => (f.namespace ? { kind: "namespace", namespace: ns } : { kind: "all" }),
-    io,
-    now,
-  );
-  try {
-    await withHostnames(src, f.hostnames, io.stdin);
-    const hostnames = src.snapshot.data.hostnames ?? [];
-    const doc = {
-      apiVersion: SNAPSHOT_API_VERSION,
-      kind: SNAPSHOT_KIND,
-      metadata: { createdAt: new Date(now).toISOString(), context: src.snapshot.context ?? "" },
-      broker: sanitiseWire(src.wire ?? { pods: [], services: [], traffic: [] }),
-      inventory: src.snapshot.inventory,
-      ...(hostnames.length > 0 ? { hostnames } : {}),
-    };
-    const text = `${JSON.stringify(doc, null, 1)}\n`;
-    if (f.output === "-") await new Promise<void>((done) => io.stdout.write(text, () => done()));
-    else await writeAtomic(f.output, text);
-    for (const w of src.warnings) io.stderr.write(`warning: ${w.message}\n`);
-    if (src.snapshot.malformed.hostnames > 0) io.stderr.write(`warning: ${hostnamesSkipped(src.snapshot.malformed.hostnames)}\n`);
-    for (const x of src.failures)
-      io.stderr.write(`warning: traffic of pod ${x.pod.namespace}/${x.pod.name} not read: ${x.error.message}\n`);
-    io.stderr.write(
-      `wrote ${f.output === "-" ? "the snapshot to stdout" : f.output}: ${doc.broker.traffic.length} traffic rows, ${doc.broker.pods.length} broker pod records, ${src.snapshot.inventory.pods.length} live pods${hostnames.length ? `, names for ${hostnames.length} addresses` : ""}\n`,
-    );
-    return src.failures.length > 0 ? 1 : 0;
-  } finally {
-    await src.close();
-  }
+const OPTIONS = {
+  output: { alias: "o", type: "string", demandOption: true, describe: 'File to write (JSON); "-" writes stdout' },
+  namespace: { alias: "n", type: "string", describe: "Only this namespace's traffic (default: all)" },
+  "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every namespace (the default)" },
+  ...HOSTNAMES_OPTIONS,
+  ...COMMON_OPTIONS,
+  ...BROKER_OPTIONS,
+} as const satisfies Record<string, Options>;
+
+export interface SnapshotOptions {
+  output: string;
+  namespace?: string | undefined;
+  hostnames?: string | undefined;
+  cluster: ClusterFlags;
 }
+
+export function complete(f: SnapshotArgs, io: Io): SnapshotOptions {
+  const common = completeCommon(f, io);
+  return { output: f.output, namespace: f.namespace, hostnames: f.hostnames, cluster: completeBroker(f, common, f.namespace, io, HELP) };
+}
+
+export function validate(f: SnapshotArgs): void {
+  if (f.namespace && f.allNamespaces) throw new UsageError("-n and -A cannot be combined", HELP);
+}
+
+export async function run(o: SnapshotOptions, io: Io): Promise<number> {
+  const { execute } = await import("./snapshot-run.ts");
+  return execute(o, io);
+}
+
+const builder = (y: Argv) =>
+  y.options(OPTIONS).epilog(
+    examplesText([
+      ["kubectl guardian snapshot -o traffic.json", "record everything the broker saw"],
+      ["kubectl guardian gen netpol --all -n shop --from-snapshot traffic.json", "generate from it later, with no cluster"],
+    ]),
+  );
+
+/** The parsed flags, as yargs infers them from the builder. */
+type SnapshotArgv = ReturnType<typeof builder> extends Argv<infer T> ? T : never;
+export type SnapshotArgs = ArgumentsCamelCase<SnapshotArgv>;
+
+export const snapshotCommand = (io: Io, done: (code: number) => void): CommandModule<object, SnapshotArgv> => ({
+  command: "snapshot",
+  describe: "Record the broker's traffic and the cluster inventory into a file, for gen --from-snapshot",
+  builder,
+  handler: async (args) => {
+    validate(args);
+    done(await run(complete(args, io), io));
+  },
+});

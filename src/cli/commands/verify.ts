@@ -1,72 +1,55 @@
-// `verify`: would the observed traffic still flow under the live policies plus the proposed ones?
-import { readdir, readFile, stat } from "node:fs/promises";
-import path from "node:path";
-import { parseAllDocuments } from "yaml";
-import { writeReport } from "../../output/report.ts";
-import { verify } from "../../pipeline/verify.ts";
-import { type AnyPolicy, mergePolicies } from "../../verify/merge.ts";
-import { CliError, EXIT, UsageError } from "../errors.ts";
-import { clusterFlags, hostnamesSkipped, type Loaded, loadCluster, loadDemo, loadSnapshotFile, withHostnames } from "../flags/source.ts";
-import { type Io, readStdin, stdinFlags } from "../io.ts";
-import { GENERATOR } from "../version.ts";
-import { parseDuration } from "./gen.ts";
-
-export interface VerifyFlags {
-  policies?: string;
-  namespace?: string;
-  allNamespaces: boolean;
-  demo: boolean;
-  fromSnapshot?: string;
-  hostnames?: string;
-  kubeconfig?: string;
-  context?: string;
-  brokerUrl?: string;
-  brokerToken?: string;
-  brokerNamespace?: string;
-  brokerService?: string;
-  since?: string;
-  report?: string;
-  output: string;
-  concurrency: number;
-  requestTimeout: string;
-  verbose: boolean;
-}
+// `verify`: replays the observed traffic against the live policies plus proposed ones.
+import type { ArgumentsCamelCase, Argv, CommandModule, Options } from "yargs";
+import { UsageError } from "../errors.ts";
+import { BROKER_OPTIONS, completeBroker } from "../flags/broker.ts";
+import { COMMON_OPTIONS, type Common, completeCommon } from "../flags/common.ts";
+import { completeSince, completeSource, HOSTNAMES_OPTIONS, OFFLINE_OPTIONS, SINCE_OPTIONS, type Source } from "../flags/source.ts";
+import { examplesText } from "../help.ts";
+import { type Io, stdinFlags } from "../io.ts";
 
 const HELP = "kubectl guardian verify";
-const KINDS = new Set(["NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"]);
 
-/** Policies from a file, every *.yaml / *.yml of a directory, or stdin ("-"). */
-export async function readPolicies(where: string, io: Io): Promise<AnyPolicy[]> {
-  let texts: { name: string; text: string }[];
-  if (where === "-") texts = [{ name: "stdin", text: await readStdin(io) }];
-  else {
-    let isDir: boolean;
-    try {
-      isDir = (await stat(where)).isDirectory();
-    } catch {
-      throw new CliError(`cannot read --policies ${where}: no such file or directory`);
-    }
-    const files = isDir
-      ? (await readdir(where))
-          .filter((f) => /\.ya?ml$/.test(f))
-          .sort()
-          .map((f) => path.join(where, f))
-      : [where];
-    texts = await Promise.all(files.map(async (f) => ({ name: f, text: await readFile(f, "utf8") })));
-  }
-  const out: AnyPolicy[] = [];
-  for (const t of texts) {
-    for (const doc of parseAllDocuments(t.text)) {
-      if (doc.errors.length) throw new CliError(`${t.name} is not valid YAML: ${doc.errors[0]?.message.split("\n")[0]}`);
-      const o = doc.toJS() as AnyPolicy | null;
-      if (o && KINDS.has(o.kind ?? "")) out.push(o);
-    }
-  }
-  return out;
+const OPTIONS = {
+  policies: { type: "string", describe: 'Proposed policies: a YAML file, a directory of them, or "-" for stdin' },
+  namespace: { alias: "n", type: "string", describe: "Flows to or from this namespace (default: the context's)" },
+  "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every flow" },
+  ...OFFLINE_OPTIONS,
+  ...SINCE_OPTIONS,
+  report: { type: "string", describe: "Write a report: .json, or .md for a pull-request comment" },
+  output: { alias: "o", type: "string", choices: ["text", "json"], default: "text", describe: "Output format" },
+  ...HOSTNAMES_OPTIONS,
+  ...COMMON_OPTIONS,
+  ...BROKER_OPTIONS,
+} as const satisfies Record<string, Options>;
+
+export interface VerifyOptions extends Common {
+  policies?: string | undefined;
+  namespace?: string | undefined;
+  allNamespaces: boolean;
+  source: Source;
+  since?: number | undefined;
+  hostnames?: string | undefined;
+  report?: string | undefined;
+  format: "text" | "json";
 }
 
-export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
-  if (f.namespace && f.allNamespaces) throw new UsageError("-n and -A cannot be combined", HELP);
+export function complete(f: VerifyArgs, io: Io): VerifyOptions {
+  const common = completeCommon(f, io);
+  return {
+    ...common,
+    policies: f.policies,
+    namespace: f.namespace,
+    allNamespaces: f.allNamespaces,
+    source: completeSource(f, completeBroker(f, common, f.namespace, io, HELP), HELP),
+    since: completeSince(f.since, HELP),
+    hostnames: f.hostnames,
+    report: f.report,
+    format: f.output === "json" ? "json" : "text",
+  };
+}
+
+export function validate(o: VerifyOptions, f: VerifyArgs): void {
+  if (o.namespace && o.allNamespaces) throw new UsageError("-n and -A cannot be combined", HELP);
   stdinFlags(
     [
       ["--policies", f.policies],
@@ -75,86 +58,35 @@ export async function runVerify(f: VerifyFlags, io: Io): Promise<number> {
     ],
     HELP,
   );
-  const timeout = parseDuration(f.requestTimeout);
-  if (timeout === null) throw new UsageError(`invalid --request-timeout "${f.requestTimeout}"`, HELP);
-  let since: number | undefined;
-  if (f.since !== undefined) {
-    const d = parseDuration(f.since);
-    if (d === null) throw new UsageError(`invalid --since "${f.since}": use a duration such as 30m, 2h or 7d`, HELP);
-    since = d;
-  }
-  const proposed = f.policies ? await readPolicies(f.policies, io) : [];
-  const offline = f.demo || f.fromSnapshot !== undefined;
-  let src: Loaded;
-  let live: AnyPolicy[] = [];
-  const notes: string[] = [];
-  if (f.demo) src = await loadDemo();
-  else if (f.fromSnapshot) src = await loadSnapshotFile(f.fromSnapshot, io);
-  else {
-    const cluster = await loadCluster(
-      clusterFlags(f, io, timeout),
-      (ns) => (f.allNamespaces || !f.namespace ? { kind: "all" } : { kind: "namespace", namespace: ns }),
-      io,
-      Date.now(),
-    );
-    src = cluster;
-    const { listLivePolicies } = await import("../../cluster/policies.ts");
-    const l = await listLivePolicies(cluster.kube.kc);
-    live = l.policies as AnyPolicy[];
-    for (const m of l.missing) notes.push(`could not list live ${m}; verified without them`);
-  }
-  try {
-    await withHostnames(src, f.hostnames, io.stdin);
-    if (src.snapshot.malformed.hostnames > 0) notes.push(hostnamesSkipped(src.snapshot.malformed.hostnames));
-    if (offline) notes.push("offline source: the cluster's live policies are not included");
-    const policies = mergePolicies(live, proposed);
-    const namespace = f.allNamespaces ? undefined : (f.namespace ?? (offline ? undefined : src.defaultNamespace));
-    const r = verify(
-      src.snapshot.inventory,
-      src.snapshot.data,
-      policies,
-      namespace ? { namespace } : {},
-      since !== undefined ? { since: src.snapshot.createdAt - since } : {},
-    );
-    const lines = r.denied.map((d) => d.message);
-    const unknown = r.undetermined.map((d) => d.message);
-    if (f.output === "json") {
-      io.stdout.write(`${JSON.stringify({ checked: r.checked, policies: r.policies, denied: lines, undetermined: unknown }, null, 2)}\n`);
-    } else {
-      for (const l of lines) io.stdout.write(`DENY ${l.replace(/^observed /, "")}\n`);
-      for (const l of unknown) io.stdout.write(`UNKNOWN ${l.replace(/^observed /, "")}\n`);
-    }
-    if (unknown.length)
-      notes.push(
-        `${unknown.length} flow(s) to addresses without a known DNS name meet toFQDNs rules; only Cilium's DNS proxy can tell (record names in a snapshot's hostnames to decide them)`,
-      );
-    for (const n of notes) io.stderr.write(`note: ${n}\n`);
-    const verdict = r.denied.length
-      ? `${r.denied.length} of ${r.checked} observed flow(s) would be denied`
-      : r.undetermined.length
-        ? `${r.checked - r.undetermined.length} of ${r.checked} observed flow(s) stay allowed, ${r.undetermined.length} undetermined`
-        : `all ${r.checked} observed flow(s) stay allowed`;
-    io.stderr.write(
-      `${verdict} under ${r.policies} polic${r.policies === 1 ? "y" : "ies"} (${live.length} live, ${proposed.length} proposed)\n`,
-    );
-    if (f.report) {
-      await writeReport(f.report, {
-        command: "verify",
-        generator: GENERATOR,
-        summary: {
-          "observed flows": r.checked,
-          "would be denied": r.denied.length,
-          "undetermined (toFQDNs)": r.undetermined.length,
-          "live policies": live.length,
-          "proposed policies": proposed.length,
-        },
-        policies: [],
-        wouldBreak: lines,
-        warnings: notes,
-      });
-    }
-    return r.denied.length ? EXIT.wouldBreak : EXIT.ok;
-  } finally {
-    await src.close();
-  }
 }
+
+export async function run(o: VerifyOptions, io: Io): Promise<number> {
+  const { execute } = await import("./verify-run.ts");
+  return execute(o, io);
+}
+
+const builder = (y: Argv) =>
+  y.options(OPTIONS).epilog(
+    examplesText([
+      ["kubectl guardian verify -n shop --policies ./network-policies", "would these files cut any traffic seen in shop?"],
+      [
+        "kubectl guardian verify -A --from-snapshot traffic.json --policies policies/ --report verify.md",
+        "offline, with a report for the pull request",
+      ],
+    ]),
+  );
+
+/** The parsed flags, as yargs infers them from the builder. */
+type VerifyArgv = ReturnType<typeof builder> extends Argv<infer T> ? T : never;
+export type VerifyArgs = ArgumentsCamelCase<VerifyArgv>;
+
+export const verifyCommand = (io: Io, done: (code: number) => void): CommandModule<object, VerifyArgv> => ({
+  command: "verify",
+  describe: "Replay the observed traffic against the live policies plus proposed ones; list what they would deny",
+  builder,
+  handler: async (args) => {
+    const o = complete(args, io);
+    validate(o, args);
+    done(await run(o, io));
+  },
+});

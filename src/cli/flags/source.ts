@@ -1,247 +1,42 @@
-// Where traffic comes from: the bundled demo, a snapshot file, or the live cluster and its broker.
-import { open, readFile } from "node:fs/promises";
-import { createInterface } from "node:readline";
-import type { KubeTarget } from "../../cluster/kubeconfig.ts";
-import type { Inventory, Warning } from "../../model/types.ts";
-import type { Scope } from "../../pipeline/generate.ts";
-import type { FetchResult } from "../../sources/broker/fetch.ts";
-import { HostnamesError, mergeHostnames, type ParsedHostnames, readHostnameLines } from "../../sources/hubble/hostnames.ts";
-import { type LoadedSnapshot, parseSnapshot, SnapshotError } from "../../sources/snapshot/snapshot.ts";
-import { CliError, EXIT } from "../errors.ts";
-import { type Io, readStdin } from "../io.ts";
+// Where the evidence comes from (the live cluster, the bundled demo, a snapshot) and what narrows or
+// names it (--since, --hostnames); their complete step. Loading itself is src/cli/load.ts.
+import type { Options } from "yargs";
+import { UsageError } from "../errors.ts";
+import type { ClusterFlags } from "./broker.ts";
+import { parseDuration } from "./common.ts";
 
-export interface ClusterFlags {
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
-  brokerUrl?: string;
-  brokerToken?: string;
-  brokerNamespace?: string;
-  brokerService?: string;
-  concurrency: number;
-  requestTimeout: number;
-  verbose: boolean;
-  /** Keep the broker's raw records (snapshot). */
-  keepWire?: boolean;
+/** Names for external addresses, which the broker does not record. */
+export const HOSTNAMES_OPTIONS = {
+  hostnames: {
+    type: "string",
+    describe:
+      'DNS names of external addresses: a JSON list of {ip, names}, or Hubble DNS flows (hubble observe --protocol dns -o json); "-" reads stdin',
+  },
+} as const satisfies Record<string, Options>;
+
+export const SINCE_OPTIONS = {
+  since: { type: "string", describe: "Only traffic newer than this (e.g. 30m, 2h, 7d)" },
+} as const satisfies Record<string, Options>;
+
+/** Offline sources, for commands that can work without a cluster. */
+export const OFFLINE_OPTIONS = {
+  demo: { type: "boolean", default: false, describe: "Use the traffic data bundled in the binary" },
+  "from-snapshot": { type: "string", describe: 'Use a snapshot file instead of the cluster ("-": stdin)' },
+} as const satisfies Record<string, Options>;
+
+export type Source = { kind: "demo" } | { kind: "snapshot"; path: string } | { kind: "cluster"; flags: ClusterFlags };
+
+export function completeSource(f: { demo?: boolean; fromSnapshot?: string | undefined }, cluster: ClusterFlags, help: string): Source {
+  if (f.demo && f.fromSnapshot) throw new UsageError("--demo and --from-snapshot cannot be combined", help);
+  if (f.demo) return { kind: "demo" };
+  if (f.fromSnapshot) return { kind: "snapshot", path: f.fromSnapshot };
+  return { kind: "cluster", flags: cluster };
 }
 
-export interface Loaded {
-  snapshot: LoadedSnapshot;
-  /** The namespace -n means when not given. */
-  defaultNamespace: string;
-  warnings: Warning[];
-  /** Pods whose traffic could not be read. */
-  failures: FetchResult["failures"];
-  /** Raw records for `snapshot`. */
-  wire?: FetchResult["wire"];
-  stats?: { brokerRequests: number; apiRequests: number };
-  /** The kubeconfig target the data was read through; absent for the demo and snapshots. */
-  kube?: KubeTarget;
-  close(): Promise<void>;
+/** --since as milliseconds before the data was read. */
+export function completeSince(since: string | undefined, help: string): number | undefined {
+  if (since === undefined) return undefined;
+  const d = parseDuration(since);
+  if (d === null) throw new UsageError(`invalid --since "${since}": use a duration such as 30m, 2h or 7d`, help);
+  return d;
 }
-
-/** The kubeconfig's target for --kubeconfig and --context, its faults as one-line CLI errors. */
-export async function kubeTarget(f: { kubeconfig?: string; context?: string }, io: Io): Promise<KubeTarget> {
-  const { loadKubeconfig, KubeconfigError } = await import("../../cluster/kubeconfig.ts");
-  try {
-    return loadKubeconfig({ ...f, env: io.env });
-  } catch (e) {
-    if (e instanceof KubeconfigError) throw new CliError(e.message);
-    throw e;
-  }
-}
-
-/** The flags every cluster-reading command shares, with their environment fallbacks. */
-export type ClusterFlagInput = Omit<ClusterFlags, "requestTimeout" | "keepWire">;
-
-export function clusterFlags(f: ClusterFlagInput, io: Io, requestTimeout: number): ClusterFlags {
-  const brokerUrl = f.brokerUrl ?? io.env.GUARDIAN_BROKER_URL;
-  const brokerToken = f.brokerToken ?? io.env.BROKER_AUTH_TOKEN;
-  return {
-    ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}),
-    ...(f.context ? { context: f.context } : {}),
-    ...(f.namespace ? { namespace: f.namespace } : {}),
-    ...(brokerUrl ? { brokerUrl } : {}),
-    ...(brokerToken ? { brokerToken } : {}),
-    brokerNamespace: f.brokerNamespace ?? (io.env.KUBE_GUARDIAN_NAMESPACE?.trim() || "kguardian"),
-    ...(f.brokerService ? { brokerService: f.brokerService } : {}),
-    concurrency: f.concurrency,
-    requestTimeout,
-    verbose: f.verbose,
-  };
-}
-
-const RECORD_HINT = "Record a new one with 'kubectl guardian snapshot -o FILE'.";
-
-export async function loadDemo(): Promise<Loaded> {
-  const { default: demo } = await import("../../demo/demo-snapshot.json", { with: { type: "json" } });
-  return fromSnapshot(parseSnapshot(demo, "the bundled demo snapshot"));
-}
-
-export async function loadSnapshotFile(file: string, io: Pick<Io, "stdin">): Promise<Loaded> {
-  let text: string;
-  try {
-    text = file === "-" ? await readStdin(io) : await readFile(file, "utf8");
-  } catch (e) {
-    throw new CliError(
-      `cannot read snapshot ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,
-      EXIT.error,
-      "Check the path given to --from-snapshot.",
-    );
-  }
-  const name = file === "-" ? "the snapshot on stdin" : `snapshot ${file}`;
-  let doc: unknown;
-  try {
-    // A BOM, as Windows editors and PowerShell write, is not JSON.
-    doc = JSON.parse(text.replace(/^\uFEFF/, ""));
-  } catch (e) {
-    throw new CliError(`${name} is not valid JSON: ${(e as Error).message}`, EXIT.error, RECORD_HINT);
-  }
-  try {
-    return fromSnapshot(parseSnapshot(doc, name));
-  } catch (e) {
-    if (e instanceof SnapshotError) throw new CliError(e.message, EXIT.error, RECORD_HINT);
-    throw e;
-  }
-}
-
-export const hostnamesSkipped = (n: number) =>
-  `${n} hostnames entr${n === 1 ? "y" : "ies"} skipped: each needs a valid ip and DNS names (fix or remove ${n === 1 ? "it" : "them"})`;
-
-/** Adds the names of a --hostnames file to the loaded data; its bad entries count as malformed. */
-export async function withHostnames(src: Loaded, file: string | undefined, stdin?: NodeJS.ReadableStream): Promise<Loaded> {
-  if (file === undefined) return src;
-  const hint = "Give a JSON list of {ip, names}, or the output of 'hubble observe --protocol dns -o json'.";
-  let parsed: ParsedHostnames;
-  try {
-    parsed = await readHostnames(file, stdin);
-  } catch (e) {
-    if (e instanceof HostnamesError) throw new CliError(e.message, EXIT.error, hint);
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code) throw new CliError(`cannot read hostnames file ${file}: ${code}`, EXIT.error, hint);
-    throw e;
-  }
-  const snap = src.snapshot;
-  snap.data = { ...snap.data, hostnames: mergeHostnames(snap.data.hostnames ?? [], parsed.items) };
-  snap.malformed = { ...snap.malformed, hostnames: snap.malformed.hostnames + parsed.malformed };
-  return src;
-}
-
-/** A file or stdin ("-"), streamed: a Hubble capture can be far larger than the names it holds. */
-export async function readHostnames(file: string, stdin?: NodeJS.ReadableStream): Promise<ParsedHostnames> {
-  const lines = (input: NodeJS.ReadableStream) => createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  if (file === "-") return stdin ? readHostnameLines(lines(stdin), "hostnames on stdin") : { items: [], malformed: 0 };
-  const handle = await open(file);
-  try {
-    return await readHostnameLines(lines(handle.createReadStream({ start: 0, autoClose: false })), `hostnames file ${file}`);
-  } finally {
-    await handle.close();
-  }
-}
-
-function fromSnapshot(snapshot: LoadedSnapshot): Loaded {
-  return { snapshot, defaultNamespace: "default", warnings: [], failures: [], close: async () => {} };
-}
-
-/** Kubeconfig → inventory and broker (port-forwarded unless --broker-url) → the pods the scope needs. */
-export async function loadCluster(
-  f: ClusterFlags,
-  scopeFor: (ns: string) => Scope,
-  io: Io,
-  now: number,
-): Promise<Loaded & { kube: KubeTarget }> {
-  const [target, { loadInventory, ApiUnreachableError }, pf, broker, { fetchBrokerData }, { planFetch }] = await Promise.all([
-    kubeTarget({ ...(f.kubeconfig ? { kubeconfig: f.kubeconfig } : {}), ...(f.context ? { context: f.context } : {}) }, io),
-    import("../../cluster/inventory.ts"),
-    import("../../cluster/port-forward.ts"),
-    import("../../sources/broker/client.ts"),
-    import("../../sources/broker/fetch.ts"),
-    import("../../pipeline/plan.ts"),
-  ]);
-  const log = f.verbose ? (line: string) => io.stderr.write(`${line}\n`) : undefined;
-  log?.(`context ${target.context}, API server ${target.server}`);
-  const scope = scopeFor(f.namespace ?? target.namespace);
-
-  let forward = null as Awaited<ReturnType<typeof pf.openPortForward>> | null;
-  const close = async () => {
-    await forward?.close();
-  };
-  try {
-    const connect = async (): Promise<string> => {
-      if (f.brokerUrl) return f.brokerUrl;
-      const loc = await pf.findBroker(target.kc, {
-        namespace: f.brokerNamespace ?? "kguardian",
-        ...(f.brokerService ? { service: f.brokerService } : {}),
-      });
-      forward = await pf.openPortForward(target.kc, loc);
-      log?.(`port-forward ${forward.url} → pod ${loc.namespace}/${loc.pod}:${loc.port} (Service ${loc.service})`);
-      return forward.url;
-    };
-    // The inventory and the broker connection are independent: both at once.
-    const [inv, baseUrl] = await Promise.all([loadInventory(target.kc, target.server), connect()]);
-    const client = new broker.BrokerClient({
-      baseUrl,
-      ...(f.brokerToken ? { token: f.brokerToken } : {}),
-      timeoutMs: f.requestTimeout,
-      retries: 2,
-      maxBodyBytes: 512 << 20,
-      ...(log ? { log } : {}),
-    });
-    const progress =
-      io.stderr.isTTY === true
-        ? (done: number, total: number) => {
-            if (total > 5) io.stderr.write(`\rreading traffic: ${done}/${total} pods${done === total ? "\n" : ""}`);
-          }
-        : undefined;
-    let widened: string | undefined;
-    let fetched: FetchResult;
-    try {
-      fetched = await fetchBrokerData(
-        client,
-        (brokerPods) => {
-          const plan = planFetch(inv.inventory, brokerPods, scope);
-          widened = plan.widened;
-          return plan.pods;
-        },
-        { concurrency: f.concurrency, keepWire: f.keepWire === true, ...(progress ? { onProgress: progress } : {}) },
-      );
-    } catch (e) {
-      if (e instanceof broker.BrokerError) {
-        const viaForward = forward?.lastError();
-        if (viaForward && (e.kind === "unreachable" || e.kind === "timeout")) {
-          throw new CliError(
-            `port-forward to the broker failed: ${viaForward}`,
-            EXIT.error,
-            "Check that you may create pods/portforward in the broker's namespace.",
-          );
-        }
-        throw new CliError(e.message);
-      }
-      throw e;
-    }
-    const warnings: Warning[] = [...inv.warnings];
-    if (widened) warnings.push({ code: "fetch-widened", message: `reading every pod's traffic: ${widened}` });
-    return {
-      snapshot: {
-        createdAt: now,
-        context: target.context,
-        data: fetched.data,
-        inventory: inv.inventory,
-        malformed: { ...fetched.malformed, hostnames: 0 },
-      },
-      defaultNamespace: target.namespace,
-      warnings,
-      failures: fetched.failures,
-      wire: fetched.wire,
-      stats: { brokerRequests: fetched.requests, apiRequests: inv.requests },
-      kube: target,
-      close,
-    };
-  } catch (e) {
-    await close();
-    if (e instanceof ApiUnreachableError || e instanceof pf.BrokerLookupError) throw new CliError(e.message);
-    throw e;
-  }
-}
-
-export type { Inventory };

@@ -1,0 +1,88 @@
+// What gen and diff share: load the evidence, run the pipeline, gather what the run must say about
+// its sources, and stop early for a single target that gets no policy.
+import type { GenerateResult, Scope } from "../../pipeline/generate.ts";
+import { generate, ScopeError } from "../../pipeline/generate.ts";
+import { CliError, EXIT } from "../errors.ts";
+import type { Common } from "../flags/common.ts";
+import type { Generation } from "../flags/generate.ts";
+import type { Source } from "../flags/source.ts";
+import type { Io } from "../io.ts";
+import { hostnamesSkipped, type Loaded, loadCluster, loadDemo, loadSnapshotFile, withHostnames } from "../load.ts";
+import { GENERATOR } from "../version.ts";
+
+export interface GenerationInput extends Generation, Pick<Common, "verbose"> {
+  source: Source;
+  hostnames?: string | undefined;
+  since?: number | undefined;
+}
+
+const NO_TRAFFIC_HINT =
+  "Let the workload run 5-15 minutes under normal load, generate some traffic, and check that the kguardian broker has data for it.";
+
+export async function load(o: GenerationInput, io: Io): Promise<Loaded> {
+  const src =
+    o.source.kind === "demo"
+      ? await loadDemo()
+      : o.source.kind === "snapshot"
+        ? await loadSnapshotFile(o.source.path, io)
+        : await loadCluster(o.source.flags, o.scopeFor, io, Date.now());
+  try {
+    return await withHostnames(src, o.hostnames, io.stdin);
+  } catch (e) {
+    await src.close();
+    throw e;
+  }
+}
+
+/** The pipeline on the loaded evidence, with the source's own warnings in front. */
+export function generateFrom(o: GenerationInput, src: Loaded): { gen: GenerateResult; scope: Scope } {
+  const scope = o.scopeFor(o.namespace ?? src.defaultNamespace);
+  const snap = src.snapshot;
+  let gen: GenerateResult;
+  try {
+    gen = generate(snap.inventory, snap.data, {
+      scope,
+      type: o.type,
+      clusterwide: o.clusterwide,
+      allowDns: o.allowDns,
+      minFlows: o.minFlows,
+      policyTypes: o.policyTypes,
+      defaultDeny: o.defaultDeny,
+      includeDropped: o.includeDropped,
+      // "Now" is when the data was read, so that --since means the same on every run of a snapshot.
+      ...(o.since !== undefined ? { since: snap.createdAt - o.since } : {}),
+      readAt: snap.createdAt,
+      generator: GENERATOR,
+    });
+  } catch (e) {
+    if (e instanceof ScopeError) throw new CliError(e.message, EXIT.error, "List the pods with 'kubectl get pods -n <namespace>'.");
+    throw e;
+  }
+  const warnings = gen.result.warnings;
+  warnings.unshift(...src.warnings);
+  const m = snap.malformed;
+  const malformed = m.traffic + m.pods + m.services;
+  if (malformed > 0)
+    warnings.unshift({
+      code: "malformed",
+      message: `${malformed} malformed broker record(s) skipped (${m.traffic} traffic, ${m.pods} pod, ${m.services} service)`,
+    });
+  if (m.hostnames > 0) warnings.unshift({ code: "malformed-hostnames", message: hostnamesSkipped(m.hostnames) });
+  for (const f of src.failures)
+    warnings.push({ code: "fetch-failed", message: `traffic of pod ${f.pod.namespace}/${f.pod.name} not read: ${f.error.message}` });
+  return { gen, scope };
+}
+
+/** For one named target that got no policy: the exit code (a host-network note), or the error. */
+export function singleTarget(scope: Scope, gen: GenerateResult, io: Io): number | null {
+  const f = gen.result.failed[0];
+  if (scope.kind !== "pod" || !f) return null;
+  // Not a policy subject: nothing to generate, and nothing wrong.
+  if (f.reason === "host-network") {
+    io.stderr.write(`note: ${f.message}\n`);
+    return EXIT.ok;
+  }
+  if (f.reason === "no-traffic")
+    throw new CliError(`No traffic data found for pod ${scope.namespace}/${scope.name}`, EXIT.error, NO_TRAFFIC_HINT);
+  throw new CliError(f.message);
+}

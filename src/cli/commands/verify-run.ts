@@ -1,0 +1,121 @@
+// The run step of `verify`: would the observed traffic still flow under the live policies plus the proposed ones?
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { writeReport } from "../../output/report.ts";
+import { verify } from "../../pipeline/verify.ts";
+import { type AnyPolicy, mergePolicies } from "../../verify/merge.ts";
+import { CliError, EXIT } from "../errors.ts";
+import { type Io, readStdin } from "../io.ts";
+import { hostnamesSkipped, type Loaded, loadCluster, loadDemo, loadSnapshotFile, withHostnames } from "../load.ts";
+import { GENERATOR } from "../version.ts";
+import type { VerifyOptions } from "./verify.ts";
+
+const KINDS = new Set(["NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"]);
+
+/** Policies from a file, every *.yaml / *.yml of a directory, or stdin ("-"). */
+export async function readPolicies(where: string, io: Io): Promise<AnyPolicy[]> {
+  let texts: { name: string; text: string }[];
+  if (where === "-") texts = [{ name: "stdin", text: await readStdin(io) }];
+  else {
+    let isDir: boolean;
+    try {
+      isDir = (await stat(where)).isDirectory();
+    } catch {
+      throw new CliError(`cannot read --policies ${where}: no such file or directory`);
+    }
+    const files = isDir
+      ? (await readdir(where))
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+          .map((f) => path.join(where, f))
+      : [where];
+    texts = await Promise.all(files.map(async (f) => ({ name: f, text: await readFile(f, "utf8") })));
+  }
+  const out: AnyPolicy[] = [];
+  for (const t of texts) {
+    for (const doc of parseAllDocuments(t.text)) {
+      if (doc.errors.length) throw new CliError(`${t.name} is not valid YAML: ${doc.errors[0]?.message.split("\n")[0]}`);
+      const o = doc.toJS() as AnyPolicy | null;
+      if (o && KINDS.has(o.kind ?? "")) out.push(o);
+    }
+  }
+  return out;
+}
+
+/** Evidence and the live policies (for a cluster source), plus notes the run will print. */
+async function loadWithLive(o: VerifyOptions, io: Io): Promise<{ src: Loaded; live: AnyPolicy[]; notes: string[] }> {
+  const notes: string[] = [];
+  if (o.source.kind === "demo") return { src: await loadDemo(), live: [], notes };
+  if (o.source.kind === "snapshot") return { src: await loadSnapshotFile(o.source.path, io), live: [], notes };
+  const cluster = await loadCluster(
+    o.source.flags,
+    (ns) => (o.namespace === undefined ? { kind: "all" } : { kind: "namespace", namespace: ns }),
+    io,
+    Date.now(),
+  );
+  const { listLivePolicies } = await import("../../cluster/policies.ts");
+  const l = await listLivePolicies(cluster.kube.kc);
+  for (const m of l.missing) notes.push(`could not list live ${m}; verified without them`);
+  return { src: cluster, live: l.policies as AnyPolicy[], notes };
+}
+
+function print(o: VerifyOptions, r: ReturnType<typeof verify>, io: Io): { lines: string[]; unknown: string[] } {
+  const lines = r.denied.map((d) => d.message);
+  const unknown = r.undetermined.map((d) => d.message);
+  if (o.format === "json") {
+    io.stdout.write(`${JSON.stringify({ checked: r.checked, policies: r.policies, denied: lines, undetermined: unknown }, null, 2)}\n`);
+  } else {
+    for (const l of lines) io.stdout.write(`DENY ${l.replace(/^observed /, "")}\n`);
+    for (const l of unknown) io.stdout.write(`UNKNOWN ${l.replace(/^observed /, "")}\n`);
+  }
+  return { lines, unknown };
+}
+
+export async function execute(o: VerifyOptions, io: Io): Promise<number> {
+  const proposed = o.policies ? await readPolicies(o.policies, io) : [];
+  const offline = o.source.kind !== "cluster";
+  const { src, live, notes } = await loadWithLive(o, io);
+  try {
+    await withHostnames(src, o.hostnames, io.stdin);
+    if (src.snapshot.malformed.hostnames > 0) notes.push(hostnamesSkipped(src.snapshot.malformed.hostnames));
+    if (offline) notes.push("offline source: the cluster's live policies are not included");
+    const policies = mergePolicies(live, proposed);
+    const namespace = o.allNamespaces ? undefined : (o.namespace ?? (offline ? undefined : src.defaultNamespace));
+    const since = o.since !== undefined ? { since: src.snapshot.createdAt - o.since } : {};
+    const r = verify(src.snapshot.inventory, src.snapshot.data, policies, namespace ? { namespace } : {}, since);
+    const { lines, unknown } = print(o, r, io);
+    if (unknown.length)
+      notes.push(
+        `${unknown.length} flow(s) to addresses without a known DNS name meet toFQDNs rules; only Cilium's DNS proxy can tell (record names in a snapshot's hostnames to decide them)`,
+      );
+    for (const n of notes) io.stderr.write(`note: ${n}\n`);
+    const verdict = r.denied.length
+      ? `${r.denied.length} of ${r.checked} observed flow(s) would be denied`
+      : r.undetermined.length
+        ? `${r.checked - r.undetermined.length} of ${r.checked} observed flow(s) stay allowed, ${r.undetermined.length} undetermined`
+        : `all ${r.checked} observed flow(s) stay allowed`;
+    io.stderr.write(
+      `${verdict} under ${r.policies} polic${r.policies === 1 ? "y" : "ies"} (${live.length} live, ${proposed.length} proposed)\n`,
+    );
+    if (o.report) {
+      await writeReport(o.report, {
+        command: "verify",
+        generator: GENERATOR,
+        summary: {
+          "observed flows": r.checked,
+          "would be denied": r.denied.length,
+          "undetermined (toFQDNs)": r.undetermined.length,
+          "live policies": live.length,
+          "proposed policies": proposed.length,
+        },
+        policies: [],
+        wouldBreak: lines,
+        warnings: notes,
+      });
+    }
+    return r.denied.length ? EXIT.wouldBreak : EXIT.ok;
+  } finally {
+    await src.close();
+  }
+}

@@ -1,0 +1,98 @@
+// What to generate for and how: the target workloads and the policy flags gen and diff share, with
+// their complete step.
+import path from "node:path";
+import type { Options } from "yargs";
+import type { GenerateOptions, Scope } from "../../pipeline/generate.ts";
+import { UsageError } from "../errors.ts";
+
+export const TARGET_OPTIONS = {
+  namespace: { alias: "n", type: "string", describe: "Namespace (default: the context's namespace)" },
+  all: { alias: "a", type: "boolean", default: false, describe: "Every workload of the namespace" },
+  "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every workload of every namespace" },
+} as const satisfies Record<string, Options>;
+
+export const POLICY_OPTIONS = {
+  type: { alias: "t", type: "string", default: "kubernetes", choices: ["kubernetes", "k8s", "cilium"], describe: "Policy kind" },
+  clusterwide: { type: "boolean", default: false, describe: "With --type cilium: CiliumClusterwideNetworkPolicy per workload" },
+  "allow-dns": { type: "boolean", default: true, describe: "Always allow egress to the cluster DNS (UDP and TCP)" },
+  "min-flows": { type: "number", default: 1, describe: "Drop rules seen fewer times (reported)" },
+  "policy-types": { type: "string", array: true, default: ["Ingress", "Egress"], describe: "Directions to restrict" },
+  "default-deny": { type: "boolean", default: false, describe: "Also emit a default-deny policy per namespace" },
+  "include-dropped": { type: "boolean", default: false, describe: "Turn kernel-dropped flows into candidate rules" },
+  decisions: { type: "string", describe: "Decisions file (default: guardian-decisions.yaml in the output directory)" },
+  undecided: {
+    type: "string",
+    choices: ["accept", "reject", "fail"],
+    describe: "Rules without a recorded decision, when not reviewing (default: fail in CI with a decisions file, else accept)",
+  },
+} as const satisfies Record<string, Options>;
+
+export interface TargetFlags {
+  pod?: string | undefined;
+  namespace?: string | undefined;
+  all: boolean;
+  allNamespaces: boolean;
+}
+
+export interface PolicyFlags {
+  type: string;
+  clusterwide: boolean;
+  allowDns: boolean;
+  minFlows: number;
+  policyTypes: readonly (string | number)[];
+  defaultDeny: boolean;
+  includeDropped: boolean;
+  decisions?: string | undefined;
+  undecided?: string | undefined;
+}
+
+type PipelineFlags = Pick<
+  GenerateOptions,
+  "type" | "clusterwide" | "allowDns" | "minFlows" | "policyTypes" | "defaultDeny" | "includeDropped"
+>;
+
+export interface Generation extends PipelineFlags {
+  /** The scope once the namespace is known (-n, else the context's). */
+  scopeFor: (namespace: string) => Scope;
+  /** -n as given. */
+  namespace?: string | undefined;
+  decisionsPath: string;
+  /** Given explicitly, or null for the default (decided once the decisions file is known). */
+  undecided: "accept" | "reject" | "fail" | null;
+}
+
+export function completeTarget(f: TargetFlags, help: string): Pick<Generation, "scopeFor" | "namespace"> {
+  if (f.pod && (f.all || f.allNamespaces)) throw new UsageError("a pod name cannot be combined with --all or --all-namespaces", help);
+  if (!f.pod && !f.all && !f.allNamespaces)
+    throw new UsageError("a pod name is required, or --all for a namespace, or -A for all namespaces", help);
+  const pod = f.pod as string;
+  return {
+    scopeFor: (namespace) =>
+      f.allNamespaces ? { kind: "all" } : f.all ? { kind: "namespace", namespace } : { kind: "pod", namespace, name: pod },
+    namespace: f.namespace,
+  };
+}
+
+/** `dir`: where the decisions file lives by default (the output directory, or the working one). */
+export function completePolicy(f: PolicyFlags, dir: string, help: string): Omit<Generation, "scopeFor" | "namespace"> {
+  if (!Number.isInteger(f.minFlows) || f.minFlows < 1)
+    throw new UsageError(`--min-flows must be a whole number of at least 1, not "${f.minFlows}"`, help);
+  const types = [...new Set(f.policyTypes.flatMap((t) => String(t).split(",")).map((t) => t.trim().toLowerCase()))];
+  const bad = types.find((t) => t !== "ingress" && t !== "egress");
+  if (bad !== undefined || types.length === 0)
+    throw new UsageError(`invalid --policy-types "${bad ?? ""}": use Ingress, Egress or both`, help);
+  const type = f.type === "cilium" ? "cilium" : "kubernetes";
+  if (f.clusterwide && type !== "cilium")
+    throw new UsageError("--clusterwide needs --type cilium (Kubernetes has no cluster-wide NetworkPolicy)", help);
+  return {
+    type,
+    clusterwide: f.clusterwide,
+    allowDns: f.allowDns,
+    minFlows: f.minFlows,
+    policyTypes: (["Ingress", "Egress"] as const).filter((t) => types.includes(t.toLowerCase())),
+    defaultDeny: f.defaultDeny,
+    includeDropped: f.includeDropped,
+    decisionsPath: f.decisions ?? path.join(dir, "guardian-decisions.yaml"),
+    undecided: (f.undecided as Generation["undecided"] | undefined) ?? null,
+  };
+}
