@@ -10,69 +10,18 @@ import {
   loadYaml,
   PatchStrategy,
 } from "@kubernetes/client-node";
-import { parse } from "yaml";
+import { ApplyError, apiMessage, describeRef, headerOf, type LiveState, MANAGED, type ObjectRef, refOf, toModel } from "./objects.ts";
+import { rollback, rollbackDoc } from "./rollback.ts";
+
+export { ApplyError, apiMessage, describeRef, type LiveState, type ObjectRef, refOf, toModel, toWire } from "./objects.ts";
 
 export const FIELD_MANAGER = "kubectl-guardian";
-
-/**
- * client-node serialises through its generated models, whose property names differ from the wire
- * ("from" is "_from"): a plain object sent as-is silently loses those fields. Convert first.
- */
-export const toModel = <T extends KubernetesObject>(o: T): T => loadYaml<T>(JSON.stringify(o));
-/** And back: a model read from the API server as the wire object, for files. */
-export const toWire = (o: KubernetesObject): KubernetesObject => parse(dumpYaml(o)) as KubernetesObject;
-const MANAGED = { key: "app.kubernetes.io/managed-by", value: "kubectl-guardian" };
 
 export interface ApplyOptions {
   /** Change live objects of the same name that kubectl-guardian does not manage. */
   force: boolean;
   /** Take over fields another field manager owns. */
   forceConflicts: boolean;
-}
-
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-}
-
-export const refOf = (o: KubernetesObject): ObjectRef => ({
-  apiVersion: o.apiVersion as string,
-  kind: o.kind as string,
-  ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
-  name: o.metadata?.name as string,
-});
-/** The object header the API client reads and deletes by. */
-const headerOf = (r: ObjectRef) => ({
-  apiVersion: r.apiVersion,
-  kind: r.kind,
-  metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
-});
-export const describeRef = (r: ObjectRef) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`;
-
-export class ApplyError extends Error {
-  /** One line per object or permission at fault. */
-  readonly details: string[];
-  constructor(message: string, details: string[] = []) {
-    super(message);
-    this.details = details;
-  }
-}
-
-/** The API server's own words for a failed request. */
-export function apiMessage(e: unknown): string {
-  const err = e as { code?: number; body?: unknown; message?: string };
-  let body = err.body;
-  if (typeof body === "string") {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      /* plain text */
-    }
-  }
-  const msg = (body as { message?: string } | undefined)?.message ?? (typeof body === "string" ? body : err.message) ?? String(e);
-  return `${err.code ? `${err.code}: ` : ""}${msg.split("\n")[0]}`;
 }
 
 // NetworkPolicy → networkpolicies, CiliumNetworkPolicy → ciliumnetworkpolicies.
@@ -138,12 +87,6 @@ export async function missingPermissions(
     }
   }
   return missing.sort();
-}
-
-export interface LiveState {
-  ref: ObjectRef;
-  /** The live object before we change it; null when absent. */
-  before: KubernetesObject | null;
 }
 
 export async function readLive(kc: KubeConfig, objects: KubernetesObject[]): Promise<LiveState[]> {
@@ -251,83 +194,4 @@ export async function applyAll(
     out.push({ ref: refOf(obj), outcome });
   }
   return out;
-}
-
-// ---- Rollback ----
-
-export const ROLLBACK_KIND = "Rollback";
-export const ROLLBACK_API = "guardian.kubectl.io/v1alpha1";
-
-export interface RollbackDoc {
-  apiVersion: typeof ROLLBACK_API;
-  kind: typeof ROLLBACK_KIND;
-  metadata: { createdAt: string; context: string };
-  items: ({ action: "delete"; ref: ObjectRef } | { action: "restore"; object: KubernetesObject })[];
-}
-
-/** What the live object was, without what the server sets. */
-function restorable(model: KubernetesObject): KubernetesObject {
-  const o = toWire(model);
-  const m = o.metadata ?? {};
-  return {
-    apiVersion: o.apiVersion,
-    kind: o.kind,
-    metadata: {
-      name: m.name,
-      ...(m.namespace ? { namespace: m.namespace } : {}),
-      ...(m.labels ? { labels: m.labels } : {}),
-      ...(m.annotations ? { annotations: m.annotations } : {}),
-    },
-    ...Object.fromEntries(Object.entries(o).filter(([k]) => !["apiVersion", "kind", "metadata", "status"].includes(k))),
-  } as KubernetesObject;
-}
-
-export function rollbackDoc(live: LiveState[], createdAt: string, context: string): RollbackDoc {
-  return {
-    apiVersion: ROLLBACK_API,
-    kind: ROLLBACK_KIND,
-    metadata: { createdAt, context },
-    items: live.map((l) =>
-      l.before ? { action: "restore" as const, object: restorable(l.before) } : { action: "delete" as const, ref: l.ref },
-    ),
-  };
-}
-
-/** Deletes what the apply created and puts back what it changed. */
-export async function rollback(kc: KubeConfig, doc: RollbackDoc): Promise<string[]> {
-  const api = KubernetesObjectApi.makeApiClient(kc);
-  const done: string[] = [];
-  for (const item of doc.items) {
-    if (item.action === "delete") {
-      const r = item.ref;
-      const header = headerOf(r);
-      try {
-        const live = await api.read(header);
-        if (live.metadata?.labels?.[MANAGED.key] !== MANAGED.value) {
-          done.push(`kept ${describeRef(r)}: it is no longer managed by kubectl-guardian`);
-          continue;
-        }
-        await api.delete(header);
-        done.push(`deleted ${describeRef(r)}`);
-      } catch (e) {
-        if ((e as { code?: number }).code === 404) done.push(`${describeRef(r)} already absent`);
-        else throw new ApplyError(`cannot delete ${describeRef(r)}: ${apiMessage(e)}`);
-      }
-      continue;
-    }
-    const obj = item.object;
-    const r = refOf(obj);
-    try {
-      const live = await api.read(headerOf(r));
-      const resourceVersion = live.metadata?.resourceVersion;
-      await api.replace(toModel({ ...obj, metadata: { ...obj.metadata, ...(resourceVersion ? { resourceVersion } : {}) } }));
-      done.push(`restored ${describeRef(r)}`);
-    } catch (e) {
-      if ((e as { code?: number }).code === 404) {
-        await api.create(toModel(obj));
-        done.push(`re-created ${describeRef(r)}`);
-      } else throw new ApplyError(`cannot restore ${describeRef(r)}: ${apiMessage(e)}`);
-    }
-  }
-  return done;
 }

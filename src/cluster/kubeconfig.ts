@@ -14,7 +14,11 @@ export interface KubeTarget {
   server: string;
 }
 
-export function loadKubeconfig(o: { kubeconfig?: string | undefined; context?: string | undefined; env: Record<string, string | undefined> }): KubeTarget {
+export function loadKubeconfig(o: {
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  env: Record<string, string | undefined>;
+}): KubeTarget {
   const home = o.env.HOME ?? o.env.USERPROFILE ?? "";
   let files: string[];
   if (o.kubeconfig) {

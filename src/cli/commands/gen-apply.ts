@@ -12,10 +12,10 @@ import {
   missingPermissions,
   type ObjectRef,
   readLive,
-  rollbackDoc,
   unservedKinds,
 } from "../../cluster/apply.ts";
 import type { KubeTarget } from "../../cluster/kubeconfig.ts";
+import { rollbackDoc } from "../../cluster/rollback.ts";
 import { writeAtomic } from "../../output/files.ts";
 import { CliError, EXIT } from "../errors.ts";
 import type { Io } from "../io.ts";

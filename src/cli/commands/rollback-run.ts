@@ -1,7 +1,8 @@
 // The run step of `rollback FILE`: undo an apply from the file it saved before changing anything.
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
-import { ApplyError, ROLLBACK_API, ROLLBACK_KIND, type RollbackDoc, rollback } from "../../cluster/apply.ts";
+import { ApplyError } from "../../cluster/apply.ts";
+import { ROLLBACK_API, ROLLBACK_KIND, type RollbackDoc, rollback } from "../../cluster/rollback.ts";
 import { CliError } from "../errors.ts";
 import type { Io } from "../io.ts";
 import { kubeTarget } from "../load.ts";
