@@ -131,6 +131,17 @@ async function connectBroker(
   return forward.url;
 }
 
+function brokerClient(f: ClusterFlags, baseUrl: string, m: Modules, log?: (line: string) => void) {
+  return new m.broker.BrokerClient({
+    baseUrl,
+    ...(f.brokerToken ? { token: f.brokerToken } : {}),
+    timeoutMs: f.requestTimeout,
+    retries: 2,
+    maxBodyBytes: 512 << 20,
+    ...(log ? { log } : {}),
+  });
+}
+
 /** Progress on a terminal only: nothing on stderr but the summary otherwise. */
 function progressOf(io: Io): ((done: number, total: number) => void) | undefined {
   if (io.stderr.isTTY !== true) return undefined;
@@ -188,14 +199,7 @@ export async function loadCluster(
         log,
       ),
     ]);
-    const client = new broker.BrokerClient({
-      baseUrl,
-      ...(f.brokerToken ? { token: f.brokerToken } : {}),
-      timeoutMs: f.requestTimeout,
-      retries: 2,
-      maxBodyBytes: 512 << 20,
-      ...(log ? { log } : {}),
-    });
+    const client = brokerClient(f, baseUrl, m, log);
     let widened: string | undefined;
     const progress = progressOf(io);
     const fetched = await fetchBrokerData(

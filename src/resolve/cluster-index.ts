@@ -32,10 +32,8 @@ function findDns(services: InventoryService[]): InventoryService | null {
   );
 }
 
-export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
-  const workloadSelectors = new Map<string, Labels | null>();
-  for (const w of inv.workloads) workloadSelectors.set(workloadKey(w), w.selector);
-
+/** Every pod the inventory and the broker know, by name and by each of its addresses (dual-stack too). */
+function indexPods(inv: Inventory, data: TrafficData, workloadSelectors: Map<string, Labels | null>) {
   const identity = (
     name: string,
     namespace: string,
@@ -49,7 +47,6 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
     const selector = own && SELECTOR_KINDS.has(workload.kind) && !isEmpty(own) ? own : isEmpty(stable) ? null : stable;
     return { name, namespace, workload, selector, labels, ...rest };
   };
-
   const podsByName = new Map<string, PodIdentity>();
   const podsByIp = new Map<string, PodIdentity[]>();
   const addIp = (ip: string, id: PodIdentity) => {
@@ -59,7 +56,6 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
     list.push(id);
     podsByIp.set(p.text, list);
   };
-
   for (const p of inv.pods) {
     const since = p.createdAt ? Date.parse(p.createdAt) : 0;
     const id = identity(p.name, p.namespace, p.labels, p.owner, {
@@ -94,17 +90,23 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
     addIp(p.ip, id);
   }
   for (const list of podsByIp.values()) list.sort((a, b) => a.since - b.since || (a.live ? 1 : 0) - (b.live ? 1 : 0));
+  return { podsByName, podsByIp };
+}
 
-  const podsByWorkload = new Map<string, PodIdentity[]>();
+function liveByWorkload(podsByName: Map<string, PodIdentity>): Map<string, PodIdentity[]> {
+  const out = new Map<string, PodIdentity[]>();
   for (const id of podsByName.values()) {
     if (!id.live) continue;
     const k = workloadKey(id.workload);
-    const list = podsByWorkload.get(k) ?? [];
+    const list = out.get(k) ?? [];
     list.push(id);
-    podsByWorkload.set(k, list);
+    out.set(k, list);
   }
-  selectByAbsence([...podsByName.values(), ...[...podsByIp.values()].flat()], podsByWorkload);
+  return out;
+}
 
+/** The inventory's Services, and those only the broker remembers; by each cluster IP. */
+function indexServices(inv: Inventory, data: TrafficData) {
   const services: InventoryService[] = [...inv.services];
   const known = new Set(services.flatMap((s) => s.clusterIPs.map((ip) => parseIp(ip)?.text)));
   for (const s of data.services) {
@@ -118,37 +120,49 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
       const p = parseIp(ip);
       if (p) servicesByIp.set(p.text, s);
     }
+  return { services, servicesByIp };
+}
 
-  const nodesByIp = new Map<string, string>();
+function nodesByIp(inv: Inventory): Map<string, string> {
+  const out = new Map<string, string>();
   for (const n of inv.nodes)
     for (const a of n.addresses) {
       const p = parseIp(a.address);
-      if (p && (a.type === "InternalIP" || a.type === "ExternalIP")) nodesByIp.set(p.text, n.name);
+      if (p && (a.type === "InternalIP" || a.type === "ExternalIP")) out.set(p.text, n.name);
     }
+  return out;
+}
 
+/** The kubernetes Service and the API server's endpoints behind it. */
+function apiServerOf(services: InventoryService[]): ClusterIndex["apiServer"] {
   const kube = services.find((s) => s.namespace === "default" && s.name === "kubernetes");
-  let apiServer: ClusterIndex["apiServer"] = null;
-  if (kube) {
-    const eps = (kube.endpoints?.ips ?? []).map(parseIp).filter((p) => p !== null);
-    apiServer = {
-      clusterIPs: new Set(kube.clusterIPs.map((ip) => parseIp(ip)?.text ?? ip)),
-      endpointIps: new Set(eps.map((p) => p.text)),
-      cidrs: [...new Set(eps.map(hostCidr))].sort(),
-      ports: kube.endpoints?.ports ?? [],
-    };
-  }
+  if (!kube) return null;
+  const eps = (kube.endpoints?.ips ?? []).map(parseIp).filter((p) => p !== null);
+  return {
+    clusterIPs: new Set(kube.clusterIPs.map((ip) => parseIp(ip)?.text ?? ip)),
+    endpointIps: new Set(eps.map((p) => p.text)),
+    cidrs: [...new Set(eps.map(hostCidr))].sort(),
+    ports: kube.endpoints?.ports ?? [],
+  };
+}
 
-  const namespaceLabels = new Map(inv.namespaces.map((n) => [n.name, n.labels]));
+export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
+  const workloadSelectors = new Map<string, Labels | null>();
+  for (const w of inv.workloads) workloadSelectors.set(workloadKey(w), w.selector);
+  const { podsByName, podsByIp } = indexPods(inv, data, workloadSelectors);
+  const podsByWorkload = liveByWorkload(podsByName);
+  selectByAbsence([...podsByName.values(), ...[...podsByIp.values()].flat()], podsByWorkload);
+  const { services, servicesByIp } = indexServices(inv, data);
   return {
     podsByName,
     podsByIp,
     servicesByIp,
-    nodesByIp,
-    apiServer,
+    nodesByIp: nodesByIp(inv),
+    apiServer: apiServerOf(services),
     dns: findDns(services),
     podsByWorkload,
     workloadSelectors,
-    namespaceLabels,
+    namespaceLabels: new Map(inv.namespaces.map((n) => [n.name, n.labels])),
   };
 }
 

@@ -135,6 +135,73 @@ const HELP = [
   "Only accepted rules are written. A rejected rule's traffic stays denied.",
 ];
 
+function HelpPane() {
+  return (
+    <Box flexDirection="column" borderStyle="round" paddingX={1}>
+      {HELP.map((h) => (
+        <Text key={h}>{h}</Text>
+      ))}
+    </Box>
+  );
+}
+
+function YamlPane({ s, rows, columns }: { s: ReviewState; rows: number; columns: number }) {
+  const r = selected(s);
+  return (
+    <Box flexDirection="column">
+      {(r?.yaml ?? []).slice(s.detailScroll, s.detailScroll + rows).map((l, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional
+        <Text key={i}>{cut(l, columns)}</Text>
+      ))}
+    </Box>
+  );
+}
+
+function Confirm({ s, writeVerb }: { s: ReviewState; writeVerb: string }) {
+  const c = counts(s);
+  return (
+    <Box borderStyle="round" paddingX={1} flexDirection="column">
+      <Text bold>
+        {s.mode === "confirm-write"
+          ? `${writeVerb[0]?.toUpperCase()}${writeVerb.slice(1)} ${c.accepted} accepted rule(s)${c.pending ? ` (${c.pending} pending rule(s) are left out)` : ""}? y/n`
+          : `Quit without saving ${c.accepted + c.rejected} decision(s)? y/n`}
+      </Text>
+    </Box>
+  );
+}
+
+/** The rule list and the selected rule's detail: side by side from 100 columns, stacked below. */
+function Panes({
+  s,
+  columns,
+  body,
+  listH,
+  side,
+  color,
+}: {
+  s: ReviewState;
+  columns: number;
+  body: number;
+  listH: number;
+  side: boolean;
+  color: boolean;
+}) {
+  const listW = side ? Math.floor(columns * 0.45) : columns;
+  const detailW = side ? columns - listW - 1 : columns;
+  const detailH = side ? body : body - listH - 1;
+  return (
+    <Box flexDirection={side ? "row" : "column"}>
+      <Box width={listW} height={listH} flexDirection="column" overflow="hidden">
+        <RuleList s={s} width={listW - 2} height={listH} color={color} />
+      </Box>
+      {side ? <Text> </Text> : <Text>{"─".repeat(Math.max(0, columns - 1))}</Text>}
+      <Box width={detailW} height={detailH} flexDirection="column" overflow="hidden">
+        <Detail s={s} width={detailW - 1} height={detailH} />
+      </Box>
+    </Box>
+  );
+}
+
 export function App({ initial, title, writeVerb, color, onDone, size }: AppProps) {
   const [s, dispatch] = useReducer(reduce, initial);
   const term = useWindowSize();
@@ -170,50 +237,16 @@ export function App({ initial, title, writeVerb, color, onDone, size }: AppProps
       ? `filter: ${s.filter}▏  enter keep · esc clear`
       : `j/k move · space toggle · a/r accept/reject · A/R workload · x skip · / filter · tab pane · y yaml · ? help · w ${writeVerb} · q quit`;
 
-  let main: React.ReactNode;
-  if (s.mode === "help") {
-    main = (
-      <Box flexDirection="column" borderStyle="round" paddingX={1}>
-        {HELP.map((h) => (
-          <Text key={h}>{h}</Text>
-        ))}
-      </Box>
+  const main =
+    s.mode === "help" ? (
+      <HelpPane />
+    ) : s.mode === "yaml" ? (
+      <YamlPane s={s} rows={body} columns={columns} />
+    ) : s.mode === "confirm-write" || s.mode === "confirm-quit" ? (
+      <Confirm s={s} writeVerb={writeVerb} />
+    ) : (
+      <Panes s={s} columns={columns} body={body} listH={listH} side={side} color={color} />
     );
-  } else if (s.mode === "yaml") {
-    const r = selected(s);
-    main = (
-      <Box flexDirection="column">
-        {(r?.yaml ?? []).slice(s.detailScroll, s.detailScroll + body).map((l, i) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional
-          <Text key={i}>{cut(l, columns)}</Text>
-        ))}
-      </Box>
-    );
-  } else if (s.mode === "confirm-write" || s.mode === "confirm-quit") {
-    main = (
-      <Box borderStyle="round" paddingX={1} flexDirection="column">
-        <Text bold>
-          {s.mode === "confirm-write"
-            ? `${writeVerb[0]?.toUpperCase()}${writeVerb.slice(1)} ${c.accepted} accepted rule(s)${c.pending ? ` (${c.pending} pending rule(s) are left out)` : ""}? y/n`
-            : `Quit without saving ${c.accepted + c.rejected} decision(s)? y/n`}
-        </Text>
-      </Box>
-    );
-  } else {
-    const listW = side ? Math.floor(columns * 0.45) : columns;
-    const detailW = side ? columns - listW - 1 : columns;
-    main = (
-      <Box flexDirection={side ? "row" : "column"}>
-        <Box width={listW} height={listH} flexDirection="column" overflow="hidden">
-          <RuleList s={s} width={listW - 2} height={listH} color={color} />
-        </Box>
-        {side ? <Text> </Text> : <Text>{"─".repeat(Math.max(0, columns - 1))}</Text>}
-        <Box width={detailW} height={side ? body : body - listH - 1} flexDirection="column" overflow="hidden">
-          <Detail s={s} width={detailW - 1} height={side ? body : body - listH - 1} />
-        </Box>
-      </Box>
-    );
-  }
   return (
     <Box flexDirection="column" width={columns}>
       <Text bold>{cut(header, columns)}</Text>

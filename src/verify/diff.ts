@@ -40,13 +40,8 @@ function comparable(p: AnyPolicy): string {
 const flowText = (c: Connection) =>
   `${describePeer(c.src)} → ${describePeer(c.dst)} on ${c.port.port}/${c.port.protocol} (${c.evidence.flows} flows)`;
 
-export function diffPolicies(
-  index: ClusterIndex,
-  inventory: Inventory,
-  connections: Connection[],
-  live: AnyPolicy[],
-  proposed: AnyPolicy[],
-): PolicyDiff {
+/** Objects to create, objects to change (with a unified diff), and how many stay as they are. */
+function objectChanges(live: AnyPolicy[], proposed: AnyPolicy[]): Pick<PolicyDiff, "create" | "change" | "unchanged"> {
   const liveByKey = new Map(live.map((p) => [key(p), p]));
   const create: string[] = [];
   const change: PolicyDiff["change"] = [];
@@ -63,8 +58,13 @@ export function diffPolicies(
     if (a === b) unchanged++;
     else change.push({ name: k, patch: createTwoFilesPatch(`live/${k}`, `proposed/${k}`, a, b, "", "", { context: 3 }) });
   }
-  const nsLabels = new Map(inventory.namespaces.map((n) => [n.name, n.labels]));
-  const labelsOf = (ns: string) => nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns };
+  return { create: create.sort(), change: change.sort((x, y) => (x.name < y.name ? -1 : 1)), unchanged };
+}
+
+type Labeller = (ns: string) => Record<string, string>;
+
+/** Observed flows the change starts or stops allowing. */
+function flowChanges(index: ClusterIndex, connections: Connection[], live: AnyPolicy[], proposed: AnyPolicy[], labelsOf: Labeller) {
   const beforeEval = new PolicyEvaluator(live, labelsOf);
   const afterEval = new PolicyEvaluator(mergePolicies(live, proposed), labelsOf);
   const newlyAllowed: string[] = [];
@@ -76,56 +76,69 @@ export function diffPolicies(
     const after = afterEval.check(src, dst, c.port.port, c.port.protocol);
     // Without the address's name a toFQDNs rule cannot be judged: not reported as a change.
     if (before.nameUnknown || after.nameUnknown) continue;
-    const was = before.allowed;
-    const now = after.allowed;
-    if (!was && now) newlyAllowed.push(flowText(c));
-    if (was && !now) newlyDenied.push(flowText(c));
+    if (!before.allowed && after.allowed) newlyAllowed.push(flowText(c));
+    if (before.allowed && !after.allowed) newlyDenied.push(flowText(c));
   }
-  // A live rule is used when, alone in its policy, it still lets some observed flow of its pods through.
-  const unusedLive: string[] = [];
+  return { newlyAllowed: newlyAllowed.sort(), newlyDenied: newlyDenied.sort() };
+}
+
+/** Whether a rule, alone in its policy, still lets some observed flow of the policy's pods through. */
+function ruleUsed(
+  index: ClusterIndex,
+  connections: Connection[],
+  p: AnyPolicy,
+  dir: "ingress" | "egress",
+  rule: unknown,
+  labelsOf: Labeller,
+) {
+  const spec = (p as { spec?: Record<string, unknown> }).spec ?? {};
+  const alone = (rules: unknown[]) =>
+    ({
+      ...p,
+      spec: {
+        ...spec,
+        policyTypes: [dir === "ingress" ? "Ingress" : "Egress"],
+        [dir]: rules,
+        [dir === "ingress" ? "egress" : "ingress"]: undefined,
+      },
+    }) as AnyPolicy;
+  const withRule = new PolicyEvaluator([alone([rule])], labelsOf);
+  const without = new PolicyEvaluator([alone([])], labelsOf);
+  return connections.some((c) => {
+    const src = endpointOf(index, c.src);
+    const dst = endpointOf(index, c.dst);
+    const self = dir === "egress" ? src : dst;
+    if (!self.pod || self.pod.namespace !== p.metadata?.namespace) return false;
+    return withRule.check(src, dst, c.port.port, c.port.protocol).allowed && !without.check(src, dst, c.port.port, c.port.protocol).allowed;
+  });
+}
+
+/** Rules of live NetworkPolicies that no observed flow used in the window. */
+function unusedRules(index: ClusterIndex, connections: Connection[], live: AnyPolicy[], labelsOf: Labeller): string[] {
+  const out: string[] = [];
   for (const p of live) {
     if (p.kind && p.kind !== "NetworkPolicy") continue;
     const spec = (p as { spec?: { ingress?: unknown[]; egress?: unknown[] } }).spec ?? {};
-    for (const dir of ["ingress", "egress"] as const) {
-      (spec[dir] ?? []).forEach((rule, i) => {
-        const only = {
-          ...p,
-          spec: {
-            ...spec,
-            policyTypes: [dir === "ingress" ? "Ingress" : "Egress"],
-            [dir]: [rule],
-            [dir === "ingress" ? "egress" : "ingress"]: undefined,
-          },
-        } as AnyPolicy;
-        const ev = new PolicyEvaluator([only], labelsOf);
-        const used = connections.some((c) => {
-          const src = endpointOf(index, c.src);
-          const dst = endpointOf(index, c.dst);
-          const self = dir === "egress" ? src : dst;
-          if (!self.pod || self.pod.namespace !== p.metadata?.namespace) return false;
-          return (
-            ev.check(src, dst, c.port.port, c.port.protocol).allowed &&
-            !new PolicyEvaluator([{ ...only, spec: { ...only.spec, [dir]: [] } } as AnyPolicy], labelsOf).check(
-              src,
-              dst,
-              c.port.port,
-              c.port.protocol,
-            ).allowed
-          );
-        });
-        if (!used)
-          unusedLive.push(
-            `${key(p)} ${dir} rule ${i + 1}${(p.metadata as { labels?: Record<string, string> })?.labels?.[MANAGED] === "kubectl-guardian" ? " (ours)" : ""}`,
-          );
-      });
-    }
+    const ours = (p.metadata as { labels?: Record<string, string> })?.labels?.[MANAGED] === "kubectl-guardian" ? " (ours)" : "";
+    for (const dir of ["ingress", "egress"] as const)
+      for (const [i, rule] of (spec[dir] ?? []).entries())
+        if (!ruleUsed(index, connections, p, dir, rule, labelsOf)) out.push(`${key(p)} ${dir} rule ${i + 1}${ours}`);
   }
+  return out.sort();
+}
+
+export function diffPolicies(
+  index: ClusterIndex,
+  inventory: Inventory,
+  connections: Connection[],
+  live: AnyPolicy[],
+  proposed: AnyPolicy[],
+): PolicyDiff {
+  const nsLabels = new Map(inventory.namespaces.map((n) => [n.name, n.labels]));
+  const labelsOf = (ns: string) => nsLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns };
   return {
-    create: create.sort(),
-    change: change.sort((a, b) => (a.name < b.name ? -1 : 1)),
-    unchanged,
-    newlyAllowed: newlyAllowed.sort(),
-    newlyDenied: newlyDenied.sort(),
-    unusedLive: unusedLive.sort(),
+    ...objectChanges(live, proposed),
+    ...flowChanges(index, connections, live, proposed, labelsOf),
+    unusedLive: unusedRules(index, connections, live, labelsOf),
   };
 }
