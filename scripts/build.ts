@@ -10,7 +10,8 @@ import * as esbuild from "esbuild";
 import { baseBinary, buildInfo, hostPlatform, PLATFORMS, ROOT } from "./lib.ts";
 
 const DIST = path.join(ROOT, "dist");
-const BUNDLE = path.join(DIST, "kubectl-guardian.mjs");
+// The bundle lives outside dist/: with dist/ on PATH, kubectl plugin list would warn about a non-executable kubectl-guardian.mjs.
+const BUNDLE = path.join(ROOT, "build", "kubectl-guardian.mjs");
 
 /** yargs/cliui get a light string-width (see the stub); everything else keeps the real one. */
 const lightHelpWidth: esbuild.Plugin = {
@@ -97,7 +98,12 @@ export async function bundle(): Promise<void> {
     minify: true,
     legalComments: "none",
     jsx: "automatic",
-    alias: { "react-devtools-core": path.join(ROOT, "scripts/stubs/react-devtools-core.js") },
+    alias: {
+      "react-devtools-core": path.join(ROOT, "scripts/stubs/react-devtools-core.js"),
+      "re2-wasm": path.join(ROOT, "scripts/stubs/re2-wasm.js"),
+      // uri-js (the schema validators' uri format) wants punycode: the npm package, not Node's deprecated module.
+      punycode: path.join(ROOT, "node_modules/punycode/punycode.js"),
+    },
     // Bundled CommonJS dependencies call require(); an ESM bundle has to provide it.
     banner: { js: 'import{createRequire as __cr}from"node:module";const require=__cr(import.meta.url);' },
     define: {

@@ -25,9 +25,24 @@ describe("the single-file binary", () => {
 
   it("answers --help exactly as the parser does, from the text the build precomputed", async () => {
     const { runCli } = await import("../support/io.ts");
-    for (const argv of [["--help"], ["gen", "netpol", "--help"], ["snapshot", "--help"], ["rollback", "--help"]]) {
+    for (const argv of [
+      ["--help"],
+      ["gen", "netpol", "--help"],
+      ["diff", "netpol", "--help"],
+      ["snapshot", "--help"],
+      ["rollback", "--help"],
+    ]) {
       expect(bare(argv).stdout, argv.join(" ")).toBe((await runCli(argv)).stdout);
     }
+  });
+
+  it("dist/ holds only the executable: with it on PATH, kubectl plugin list finds the plugin and warns about nothing", async () => {
+    expect((await readdir(path.dirname(bin))).filter((f) => f.startsWith("kubectl-"))).toEqual(["kubectl-guardian"]);
+    const r = exec("kubectl", ["plugin", "list"], {
+      env: { PATH: `${path.dirname(bin)}:/usr/bin:/bin`, HOME: await mkdtemp(path.join(tmpdir(), "guardian-home-")) },
+    });
+    expect(r.stdout).toContain(bin);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/warning/i);
   });
 
   it("prints version, commit and build date from the build", () => {

@@ -81,7 +81,9 @@ describe("review in a terminal", () => {
     await onScreen("Write 11 accepted rule(s)? y/n");
     await keys("y");
     await waitFor("the run to end", () => existsSync(exit));
-    expect(readFileSync(exit, "utf8").trim()).toBe("0");
+    // The rejected rule's traffic was observed: what is written denies it, and the run says so (exit 4).
+    expect(readFileSync(exit, "utf8").trim()).toBe("4");
+    expect(screen()).toMatch(/warning: observed .* would be denied/);
 
     const out = path.join(dir, "network-policies");
     const decisions = parse(readFileSync(path.join(out, "guardian-decisions.yaml"), "utf8"));
@@ -118,7 +120,8 @@ describe("review in a terminal", () => {
     const exit = path.join(dir, "exit-2");
     start(exit);
     await waitFor("the run to end", () => existsSync(exit));
-    expect(readFileSync(exit, "utf8").trim()).toBe("0");
+    // The same decisions, the same written set: its flows are still denied.
+    expect(readFileSync(exit, "utf8").trim()).toBe("4");
     const s = screen();
     expect(s).not.toContain("kubectl-guardian review");
     expect(s).toContain("3 file(s) unchanged");
