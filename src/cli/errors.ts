@@ -1,4 +1,4 @@
-// The few error kinds the CLI reports; one handler in main prints them.
+// The few error kinds the CLI reports; one handler in app.ts prints them.
 
 export const EXIT = { ok: 0, error: 1, usage: 2, changes: 3, wouldBreak: 4, interrupted: 130 } as const;
 

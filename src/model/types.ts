@@ -78,7 +78,7 @@ export interface Inventory {
   services: InventoryService[];
 }
 
-// ---- Broker data, normalised (see src/broker/schema.ts for the wire shapes) ----
+// ---- Broker data, normalised (src/sources/broker/schema.ts has the wire shapes) ----
 
 export interface TrafficRow {
   uuid: string;

@@ -1,4 +1,5 @@
-// resolve → rules → rendered objects, as one pure call. The CLI does the I/O around it.
+// index → resolve → policies → rendered, validated objects → replay of the observed flows, as one pure
+// call; and the replay alone, for what the review and decisions kept. The CLI does the I/O around it.
 
 import type { ClusterIndex } from "../model/cluster.ts";
 import { workloadKey } from "../model/keys.ts";

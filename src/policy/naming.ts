@@ -1,3 +1,5 @@
+// Names of policies, files and label values: valid for the API server and the file system whatever the
+// workload is called, and unique.
 import { createHash } from "node:crypto";
 import { isDnsSubdomain } from "../model/k8s-names.ts";
 import type { WorkloadRef } from "../model/types.ts";

@@ -1,4 +1,5 @@
-// Shared shape of a rendered policy: a typed object plus the comments that carry its evidence.
+// What both renderers share: the evidence comment of a rule, a policy's evidence window, rules grouped by
+// ports, label selectors (with DoesNotExist for workloads without labels).
 
 import { describePeer, isoSeconds } from "../model/keys.ts";
 import type { LabelSelector } from "../model/rendered.ts";

@@ -1,3 +1,4 @@
+// Addresses parsed once, in one canonical text form, and their host CIDR (/32, /128).
 import ipaddr from "ipaddr.js";
 
 export interface ParsedIp {

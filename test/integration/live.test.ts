@@ -405,11 +405,13 @@ describe("errors, one line each", () => {
     const r = await gen("idle", "-n", quiet);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: No traffic data found for pod ${quiet}/idle\nLet the workload run 5-15 minutes under normal load`);
-    // With --all, a workload without traffic is reported and fails the run, but the others are written.
+    // With --all, a workload without traffic is listed as skipped, not a failure; --strict fails on it.
     await seed.deployment(quiet, "busy", { app: "busy" });
     const all = await gen("--all", "-n", quiet);
-    expect(all.code).toBe(1);
-    expect(all.stderr).toContain(`warning: No traffic data found for deployment ${quiet}/idle`);
+    expect(all.code).toBe(0);
+    expect(all.stderr).toContain(`note: No traffic data found for deployment ${quiet}/idle`);
+    expect(all.stderr).toContain("2 workloads skipped (2 without traffic; --strict fails the run on these)");
+    expect((await gen("--all", "-n", quiet, "--strict")).code).toBe(1);
   });
 
   it("broker Service not found: lists what was tried", async () => {
