@@ -172,6 +172,7 @@ export function synthesise(size: SynthSize, seed = 42): Synth {
       name: p.name,
       namespace: p.namespace,
       ip: p.ips[0] as string,
+      ips: p.ips,
       labels: p.labels,
       ownerReferences: [{ kind: "ReplicaSet", name: `${p.owner?.name}-${p.labels["pod-template-hash"]}` }],
       nodeName: p.nodeName ?? "",

@@ -19,6 +19,8 @@ export interface PodIdentity {
   containerPorts: ContainerPort[];
   since: number;
   live: boolean;
+  /** A broker-only pod: when the broker last saw it (1.20 re-posts every pod each minute while it runs). */
+  lastSeen?: number;
 }
 
 export interface ClusterIndex {

@@ -81,6 +81,8 @@ export interface Inventory {
 // ---- Broker data, normalised (src/sources/broker/schema.ts has the wire shapes) ----
 
 export interface TrafficRow {
+  /** Who the peer was when the flow was seen, as the broker stamped it (1.15.1+); absent when unresolved. */
+  peer?: { kind: "pod" | "node" | "service"; namespace: string; name: string; workload?: { kind: string; name: string } };
   uuid: string;
   podName: string;
   podNamespace: string;
@@ -91,7 +93,10 @@ export interface TrafficRow {
   peerIp: string;
   peerPort: string;
   decision: string;
-  /** Milliseconds since the epoch, UTC. */
+  /**
+   * Milliseconds since the epoch, UTC. 1.12: when the flow was recorded (one row per flow). 1.20: when
+   * this connection tuple was first seen (one row per distinct tuple, never updated).
+   */
   time: number;
 }
 
@@ -99,13 +104,19 @@ export interface BrokerPod {
   name: string;
   namespace: string;
   ip: string;
+  /** Every address (1.20's pod_ips: dual-stack), `ip` first. */
+  ips: string[];
   labels: Labels;
   ownerReferences: { kind: string; name: string }[];
+  /** The top controller as the broker resolved it (1.20). */
+  workload?: { kind: string; name: string };
   nodeName: string;
   hostNetwork: boolean;
   isDead: boolean;
-  /** When the broker recorded this pod (ms since epoch). */
+  /** The broker's time_stamp (ms): 1.12 when it recorded the pod; 1.20 its last re-post (last seen). */
   time: number;
+  /** status.startTime (1.20): which pod held a reused IP is decided by it. */
+  startedAt?: number;
 }
 
 export interface BrokerService {

@@ -13,6 +13,8 @@ const SELECTOR_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "Repli
 
 /** Owner of a pod known only to the broker: a ReplicaSet named <deploy>-<pod-template-hash> belongs to <deploy>. */
 function ownerFromBroker(p: BrokerPod): { kind: string; name: string } | undefined {
+  // 1.20 names the top controller itself.
+  if (p.workload) return p.workload;
   const ref = p.ownerReferences[0];
   if (!ref) return undefined;
   const hash = p.labels["pod-template-hash"];
@@ -39,7 +41,7 @@ function indexPods(inv: Inventory, data: TrafficData, workloadSelectors: Map<str
     namespace: string,
     labels: Labels,
     owner: { kind: string; name: string } | undefined,
-    rest: Pick<PodIdentity, "ips" | "hostNetwork" | "nodeName" | "containerPorts" | "since" | "live">,
+    rest: Pick<PodIdentity, "ips" | "hostNetwork" | "nodeName" | "containerPorts" | "since" | "live" | "lastSeen">,
   ): PodIdentity => {
     const workload: WorkloadRef = owner ? { kind: owner.kind, name: owner.name, namespace } : { kind: "Pod", name, namespace };
     const own = workloadSelectors.get(workloadKey(workload));
@@ -72,22 +74,25 @@ function indexPods(inv: Inventory, data: TrafficData, workloadSelectors: Map<str
   for (const p of data.pods) {
     const key = podKey(p.namespace, p.name);
     const live = podsByName.get(key);
+    // When it held its addresses: its start (1.20's started_at), else when the broker recorded it.
+    const since = p.startedAt ?? p.time;
     if (live) {
       // The broker may remember an older IP of a live pod.
-      if (!podsByIp.get(parseIp(p.ip)?.text ?? "")?.includes(live)) addIp(p.ip, { ...live, since: p.time });
+      for (const ip of p.ips) if (!podsByIp.get(parseIp(ip)?.text ?? "")?.includes(live)) addIp(ip, { ...live, since });
       continue;
     }
     const id = identity(p.name, p.namespace, p.labels, ownerFromBroker(p), {
-      ips: [p.ip],
+      ips: p.ips,
       hostNetwork: p.hostNetwork,
       nodeName: p.nodeName,
       containerPorts: [],
-      since: p.time,
+      since,
+      lastSeen: p.time,
       // Without an inventory (broker-only data) the broker's own liveness is the best we have.
       live: inv.pods.length === 0 && !p.isDead,
     });
     podsByName.set(key, id);
-    addIp(p.ip, id);
+    for (const ip of p.ips) addIp(ip, id);
   }
   for (const list of podsByIp.values()) list.sort((a, b) => a.since - b.since || (a.live ? 1 : 0) - (b.live ? 1 : 0));
   return { podsByName, podsByIp };

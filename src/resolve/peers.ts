@@ -4,7 +4,7 @@
 import type { ClusterIndex, PodIdentity } from "../model/cluster.ts";
 import { peerKey, workloadKey } from "../model/keys.ts";
 import { matches } from "../model/selector.ts";
-import type { Hostname, InventoryService, Labels, Peer, Protocol, ServicePort, Warning } from "../model/types.ts";
+import type { Hostname, InventoryService, Labels, Peer, Protocol, ServicePort, TrafficRow, Warning } from "../model/types.ts";
 import { backingPods, podAt } from "./cluster-index.ts";
 import { hostCidr, type ParsedIp } from "./ip.ts";
 
@@ -105,6 +105,25 @@ export class PeerResolver {
     const names = from && this.names.of(from, ip);
     if (names) return this.addressPeer(`fqdn:${names.join(",")}|${ip.text}`, () => this.fqdn(names, ip));
     return this.addressPeer(`cidr:${ip.text}`, () => ({ kind: "external", cidr: hostCidr(ip) }));
+  }
+
+  /**
+   * The peer the broker stamped when it saw the flow (1.15.1+): that pod, even if another holds its
+   * address now; a node. What the index does not know falls back to the address.
+   */
+  stamped(peer: NonNullable<TrafficRow["peer"]>, ip: ParsedIp, t: number, from?: PodIdentity): Peer | "unlabeled" {
+    if (this.apiPeer && this.index.apiServer?.endpointIps.has(ip.text)) return this.apiPeer;
+    if (peer.kind === "pod") {
+      const id = this.index.podsByName.get(`${peer.namespace}/${peer.name}`);
+      if (id) return this.workload(id, ip) ?? "unlabeled";
+    }
+    if (peer.kind === "node")
+      return this.addressPeer(`node:${ip.text}`, () => ({
+        kind: "node",
+        cidr: hostCidr(ip),
+        node: this.index.nodesByIp.get(ip.text) ?? "",
+      }));
+    return this.plain(ip, t, from);
   }
 
   private fqdn(names: string[], ip: ParsedIp): Peer {

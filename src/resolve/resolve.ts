@@ -80,9 +80,20 @@ class Resolution {
     return p;
   }
 
+  /**
+   * A row's time is when its connection was first seen; nothing records when it was last used. So a
+   * connection first seen before --since still counts when its pod was alive in the window (alive
+   * now, or seen by the broker since): it may still be open.
+   */
+  private aliveSince(row: TrafficRow, since: number): boolean {
+    const p = this.localPod(row.podNamespace, row.podName);
+    return p !== undefined && (p.live || (p.lastSeen ?? Number.NEGATIVE_INFINITY) >= since);
+  }
+
   /** The row's facts, or null (counted) when it cannot be evidence. */
   check(row: TrafficRow): Checked | null {
-    if (this.opts.since !== undefined && row.time < this.opts.since) return this.skip("before-since");
+    if (this.opts.since !== undefined && row.time < this.opts.since && !this.aliveSince(row, this.opts.since))
+      return this.skip("before-since");
     // The usual spellings first: toUpperCase on a million rows shows in the bench.
     const d = row.decision;
     if (!this.opts.includeDropped && (d === "DROP" || (d !== "ALLOW" && d.toUpperCase() === "DROP"))) return this.skip("dropped");
@@ -114,7 +125,8 @@ class Resolution {
 
   /** Ingress, or egress to an address that is not a Service. */
   direct(c: Checked): void {
-    const other = this.peers.plain(c.peerIp, c.row.time, c.ingress ? undefined : c.local);
+    const from = c.ingress ? undefined : c.local;
+    const other = c.row.peer ? this.peers.stamped(c.row.peer, c.peerIp, c.row.time, from) : this.peers.plain(c.peerIp, c.row.time, from);
     if (other === "unlabeled") this.skip("unlabeled-peer");
     else if (c.ingress) this.conns.add(other, c.self, { port: c.port, protocol: c.protocol }, c.row, "dst");
     else this.conns.add(c.self, other, { port: c.port, protocol: c.protocol }, c.row, "src");

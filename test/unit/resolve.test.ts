@@ -158,12 +158,19 @@ describe("what is not evidence", () => {
     );
   });
 
-  it("--since ignores older rows", () => {
+  it("--since drops connections first seen before it, unless their pod was alive in the window (they may still be open)", () => {
     const c = new Cluster();
     const [web] = c.deployment("shop", "web", { app: "web" });
+    const gone = { ...(web as NonNullable<typeof web>), name: "web-5d8f7c9b4-old11", ips: ["10.244.9.1"] };
+    // A replica the broker last saw an hour before the window: its old connections are history.
+    c.wire.pods.push(c.podRecord(gone, true, T0 - 3600_000));
+    c.row(gone, "EGRESS", "9.9.9.9", 443, { at: T0 - 3600_000 });
     c.row(web!, "EGRESS", "1.1.1.1", 443, { at: T0 }).row(web!, "EGRESS", "8.8.8.8", 443, { at: T0 + 600_000 });
     const r = gen(c, { since: T0 + 300_000 });
-    expect(r.yaml()).not.toContain("1.1.1.1/32");
+    // First seen before the window by a pod that is alive now: kept.
+    expect(r.yaml()).toContain("1.1.1.1/32");
+    expect(r.yaml()).toContain("8.8.8.8/32");
+    expect(r.yaml()).not.toContain("9.9.9.9/32");
     expect(r.result.skipped["before-since"]).toBe(1);
   });
 });

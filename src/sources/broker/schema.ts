@@ -19,6 +19,14 @@ export const PodTrafficWire = z.object({
   traffic_in_out_port: str,
   decision: str,
   time_stamp: naiveTime,
+  // 1.15.1+ (the 1.20 line): who the peer was, stamped when the flow was seen; null when unresolved.
+  peer_kind: z.optional(str),
+  peer_namespace: z.optional(str),
+  peer_name: z.optional(str),
+  peer_uid: z.optional(str),
+  peer_workload_kind: z.optional(str),
+  peer_workload_name: z.optional(str),
+  peer_resolved_at: z.optional(z.nullable(naiveTime)),
 });
 export type PodTrafficWire = z.infer<typeof PodTrafficWire>;
 
@@ -34,6 +42,13 @@ export const PodDetailWire = z.object({
   is_dead: z.boolean(),
   pod_identity: z.optional(str),
   workload_selector_labels: z.optional(z.nullable(z.unknown())),
+  // 1.13+ (the 1.20 line): every address, the top controller, host network, the pod's start.
+  pod_ips: z.optional(z.nullable(z.array(z.string()))),
+  workload_kind: z.optional(str),
+  workload_name: z.optional(str),
+  capture_level: z.optional(str),
+  host_network: z.optional(z.nullable(z.boolean())),
+  started_at: z.optional(z.nullable(naiveTime)),
 });
 export type PodDetailWire = z.infer<typeof PodDetailWire>;
 
@@ -84,8 +99,24 @@ export function parseNaiveUtc(ts: string): number {
   return Date.parse(`${ts}Z`);
 }
 
-export function normaliseTraffic(w: PodTrafficWire): TrafficRow {
+const PEER_KINDS = new Set(["pod", "node", "service"]);
+
+/** The identity the broker stamped at capture, when it has one (1.15.1+); a kind it does not name is none. */
+function peerOf(w: PodTrafficWire): TrafficRow["peer"] {
+  const kind = w.peer_kind;
+  if (!kind || !PEER_KINDS.has(kind) || !w.peer_namespace || !w.peer_name) return undefined;
   return {
+    kind: kind as "pod" | "node" | "service",
+    namespace: w.peer_namespace,
+    name: w.peer_name,
+    ...(w.peer_workload_kind && w.peer_workload_name ? { workload: { kind: w.peer_workload_kind, name: w.peer_workload_name } } : {}),
+  };
+}
+
+export function normaliseTraffic(w: PodTrafficWire): TrafficRow {
+  const peer = peerOf(w);
+  return {
+    ...(peer ? { peer } : {}),
     uuid: w.uuid,
     podName: w.pod_name ?? "",
     podNamespace: w.pod_namespace ?? "",
@@ -105,16 +136,20 @@ export function normalisePod(w: PodDetailWire): BrokerPod | null {
   const obj = PodObj.safeParse(w.pod_obj ?? {});
   const meta = obj.success ? obj.data.metadata : undefined;
   if (!isDnsLabel(w.pod_namespace ?? "") || !isDnsSubdomain(w.pod_name) || !validLabels(meta?.labels ?? {})) return null;
+  const started = w.started_at ? parseNaiveUtc(w.started_at) : Number.NaN;
   return {
     name: w.pod_name,
     namespace: w.pod_namespace ?? "",
     ip: w.pod_ip,
+    ips: [...new Set([w.pod_ip, ...(w.pod_ips ?? [])])],
     labels: meta?.labels ?? {},
     ownerReferences: meta?.ownerReferences ?? [],
+    ...(w.workload_kind && w.workload_name ? { workload: { kind: w.workload_kind, name: w.workload_name } } : {}),
     nodeName: w.node_name,
-    hostNetwork: (obj.success && obj.data.spec?.hostNetwork) === true,
+    hostNetwork: w.host_network ?? (obj.success && obj.data.spec?.hostNetwork) === true,
     isDead: w.is_dead,
     time: parseNaiveUtc(w.time_stamp),
+    ...(Number.isNaN(started) ? {} : { startedAt: started }),
   };
 }
 
