@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import type { KubeTarget } from "../cluster/kubeconfig.ts";
 import type { Inventory, Warning } from "../model/types.ts";
 import type { Scope } from "../pipeline/generate.ts";
-import type { FetchResult } from "../sources/broker/fetch.ts";
+import { type FetchResult, PER_POD_CAP } from "../sources/broker/fetch.ts";
 import { HostnamesError, mergeHostnames, type ParsedHostnames, readHostnameLines } from "../sources/hubble/hostnames.ts";
 import { type LoadedSnapshot, parseSnapshot, SnapshotError } from "../sources/snapshot/snapshot.ts";
 import { CliError, EXIT } from "./errors.ts";
@@ -19,6 +19,8 @@ export interface Loaded {
   warnings: Warning[];
   /** Pods whose traffic could not be read. */
   failures: FetchResult["failures"];
+  /** Pod names whose broker answer reached the per-pod cap (oldest rows not served). */
+  truncated: string[];
   /** Raw records for `snapshot`. */
   wire?: FetchResult["wire"];
   stats?: { brokerRequests: number; apiRequests: number };
@@ -107,7 +109,14 @@ export async function readHostnames(file: string, stdin?: NodeJS.ReadableStream)
 }
 
 function fromSnapshot(snapshot: LoadedSnapshot): Loaded {
-  return { snapshot, defaultNamespace: "default", warnings: [], failures: [], close: async () => {} };
+  // A recorded answer that reached the cap was cut by the broker as it was read.
+  const perName = new Map<string, number>();
+  for (const r of snapshot.data.rows) perName.set(r.podName, (perName.get(r.podName) ?? 0) + 1);
+  const truncated = [...perName]
+    .filter(([, n]) => n >= PER_POD_CAP)
+    .map(([name]) => name)
+    .sort();
+  return { snapshot, defaultNamespace: "default", warnings: [], failures: [], truncated, close: async () => {} };
 }
 
 type Modules = {
@@ -226,6 +235,7 @@ export async function loadCluster(
       defaultNamespace: target.namespace,
       warnings,
       failures: fetched.failures,
+      truncated: fetched.truncated,
       wire: fetched.wire,
       stats: { brokerRequests: fetched.requests, apiRequests: inv.requests },
       kube: target,

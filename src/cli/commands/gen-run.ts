@@ -108,7 +108,26 @@ async function emit(o: GenOptions, objects: RenderedObject[], io: Io): Promise<W
   return undefined;
 }
 
+/** Why the evidence is incomplete, or null: pods not read, answers cut at the broker's cap, records skipped. */
+export function incompleteEvidence(src: Loaded): string | null {
+  const m = src.snapshot.malformed;
+  const malformed = m.traffic + m.pods + m.services;
+  const parts = [
+    src.failures.length ? `${src.failures.length} pod(s) not read` : "",
+    src.truncated.length ? `${src.truncated.length} pod(s) cut at the broker's per-pod cap` : "",
+    malformed ? `${malformed} malformed broker record(s) skipped` : "",
+  ].filter(Boolean);
+  return parts.length ? parts.join(", ") : null;
+}
+
 async function applyObjects(o: GenOptions, src: Loaded, objects: RenderedObject[], io: Io, paint: Paint): Promise<number> {
+  const incomplete = incompleteEvidence(src);
+  if (incomplete && !o.force)
+    throw new CliError(
+      `nothing was ${o.apply ? "applied" : "sent to the API server"}: the evidence is incomplete (${incomplete}), so these policies may deny traffic that was not read`,
+      EXIT.error,
+      "Fix the cause (see the warnings above) and run again, or pass --force to go ahead anyway.",
+    );
   const { runApply } = await import("./gen-apply.ts");
   const target = src.kube ?? (await kubeTarget(o.kube, io));
   const recorded = src.snapshot.context;

@@ -1,7 +1,10 @@
 // What gen and diff share: load the evidence, run the pipeline, gather what the run must say about
 // its sources, and stop early for a single target that gets no policy.
+import { workloadKey, workloadLabel } from "../../model/keys.ts";
+import type { Warning } from "../../model/types.ts";
 import type { GenerateResult, Scope } from "../../pipeline/generate.ts";
 import { generate, ScopeError } from "../../pipeline/generate.ts";
+import { PER_POD_CAP } from "../../sources/broker/fetch.ts";
 import { CliError, EXIT } from "../errors.ts";
 import type { Common } from "../flags/common.ts";
 import type { Generation } from "../flags/generate.ts";
@@ -70,7 +73,25 @@ export function generateFrom(o: GenerationInput, src: Loaded): { gen: GenerateRe
   if (m.hostnames > 0) warnings.unshift({ code: "malformed-hostnames", message: hostnamesSkipped(m.hostnames) });
   for (const f of src.failures)
     warnings.push({ code: "fetch-failed", message: `traffic of pod ${f.pod.namespace}/${f.pod.name} not read: ${f.error.message}` });
+  warnings.push(...truncationWarnings(gen, src.truncated));
   return { gen, scope };
+}
+
+/** Each workload with a pod whose answer reached the broker's cap: its policy is built on part of the evidence. */
+function truncationWarnings(gen: GenerateResult, names: string[]): Warning[] {
+  const cut = new Set(names);
+  const out = new Map<string, Warning>();
+  for (const p of gen.index.podsByName.values()) {
+    if (!cut.has(p.name)) continue;
+    const k = workloadKey(p.workload);
+    if (out.has(k)) continue;
+    out.set(k, {
+      code: "truncated",
+      workload: p.workload,
+      message: `${workloadLabel(p.workload)}: evidence incomplete: the broker served only the newest ${PER_POD_CAP.toLocaleString("en")} rows of pod ${p.namespace}/${p.name}, so its oldest connections are missing from this policy (review it for traffic older than that)`,
+    });
+  }
+  return [...out.values()].sort((a, b) => (a.message < b.message ? -1 : 1));
 }
 
 /** For one named target that got no policy: the exit code (a host-network note), or the error. */

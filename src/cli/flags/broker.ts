@@ -9,7 +9,11 @@ export const BROKER_OPTIONS = {
   "broker-token": { type: "string", describe: "Bearer token for an auth-enabled broker (env BROKER_AUTH_TOKEN)" },
   "broker-namespace": { type: "string", describe: "Namespace of the broker Service (env KUBE_GUARDIAN_NAMESPACE, default kguardian)" },
   "broker-service": { type: "string", describe: "Name of the broker Service (default: found by label)" },
-  concurrency: { type: "number", default: 8, describe: "Broker requests in flight at once" },
+  concurrency: {
+    type: "number",
+    default: 4,
+    describe: "Broker requests in flight at once (the 1.20 broker reads five pods at a time; more wait or are refused)",
+  },
   "request-timeout": { type: "string", default: "30s", describe: "Timeout of each broker request" },
 } as const satisfies Record<string, Options>;
 

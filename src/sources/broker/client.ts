@@ -25,9 +25,22 @@ export interface BrokerOptions {
   backoff?: (attempt: number) => Promise<void>;
   /** Request-level log for --verbose; never given the token. */
   log?: (line: string) => void;
+  /** Told of each wait on a busy broker (progress). */
+  onBusy?: (route: string, waitMs: number) => void;
+  /** Waits on a busy broker; injectable so tests do not wait. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
-export type BrokerErrorKind = "unreachable" | "timeout" | "unauthorized" | "unhealthy" | "status" | "malformed" | "too-large";
+export type BrokerErrorKind =
+  | "unreachable"
+  | "timeout"
+  | "unauthorized"
+  | "forbidden"
+  | "unhealthy"
+  | "busy"
+  | "status"
+  | "malformed"
+  | "too-large";
 
 export class BrokerError extends Error {
   readonly kind: BrokerErrorKind;
@@ -39,10 +52,25 @@ export class BrokerError extends Error {
   }
 }
 
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A 503 that asks to retry (Retry-After, or the busy bodies of the 1.20 broker): how long, ms. */
+function busyWait(res: Response, body: string): number | null {
+  if (res.status !== 503) return null;
+  const after = Number(res.headers.get("retry-after"));
+  const busy = /read memory budget exhausted|database busy/.test(body);
+  if (!busy && !res.headers.has("retry-after")) return null;
+  if (Number.isFinite(after) && after > 0) return after * 1000;
+  const said = /retry after (\d+) s/.exec(body);
+  return said ? Number(said[1]) * 1000 : 1000;
+}
+
 const defaultBackoff = (attempt: number) => new Promise<void>((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
 
 export class BrokerClient {
   readonly requests = { count: 0 };
+  /** Waits on a busy broker (read budget, statement timeout). */
+  readonly busy = { count: 0 };
   private readonly o: BrokerOptions;
   constructor(o: BrokerOptions) {
     this.o = { ...o, baseUrl: o.baseUrl.replace(/\/+$/, "") };
@@ -54,14 +82,29 @@ export class BrokerClient {
     const headers: Record<string, string> = { Accept: "application/json" };
     if (this.o.token) headers.Authorization = `Bearer ${this.o.token}`;
     let last: BrokerError | null = null;
+    // A busy broker (1.16+: read budget exhausted, statement timeout) says when to come back; it is
+    // waited for within the request timeout, apart from the retries for faults.
+    const deadline = Date.now() + this.o.timeoutMs;
     for (let attempt = 0; attempt <= this.o.retries; attempt++) {
       if (attempt > 0) await (this.o.backoff ?? defaultBackoff)(attempt - 1);
       this.requests.count++;
       const started = Date.now();
       try {
-        const res = await fetch(url, { headers, signal: AbortSignal.timeout(this.o.timeoutMs) });
+        const res = await fetch(url, { headers, signal: AbortSignal.timeout(Math.max(1, deadline - started)) });
         const body = await readCapped(res, this.o.maxBodyBytes, route);
         this.o.log?.(`GET ${route} ${res.status} ${body.length}B ${Date.now() - started}ms`);
+        const wait = busyWait(res, body);
+        if (wait !== null) {
+          if (Date.now() + wait >= deadline) {
+            last = new BrokerError("busy", route, `the broker stayed busy for ${route} (${firstLine(body)}) beyond --request-timeout`);
+            break;
+          }
+          this.busy.count++;
+          this.o.onBusy?.(route, wait);
+          await (this.o.sleep ?? sleep)(wait);
+          attempt--;
+          continue;
+        }
         if (res.status >= 500 && res.status !== 503) {
           last = new BrokerError("status", route, `broker answered ${res.status} for ${route}: ${firstLine(body)}`);
           continue;
@@ -106,6 +149,12 @@ export class BrokerClient {
           : `the broker requires a token (401 for ${route}); pass --broker-token or set BROKER_AUTH_TOKEN`,
       );
     }
+    if (status === 403)
+      throw new BrokerError(
+        "forbidden",
+        route,
+        `the broker refused the token for ${route} (403: ${firstLine(body)}); reads need a token with the 'read' scope (BROKER_TOKEN_READ, or ingest, supplychain, admin — not catalog)`,
+      );
     if (status === 503)
       throw new BrokerError("unhealthy", route, `the broker is unhealthy (503 for ${route}: ${firstLine(body)}); check its database`);
     throw new BrokerError("status", route, `broker answered ${status} for ${route}: ${firstLine(body)}`);

@@ -14,8 +14,15 @@ export interface FetchResult {
   malformed: { traffic: number; pods: number; services: number };
   /** Pods whose traffic could not be fetched. */
   failures: { pod: PodRef; error: BrokerError }[];
+  /** Pod names whose answer reached the broker's per-pod cap: their oldest rows were not served. */
+  truncated: string[];
   requests: number;
+  /** Waits on a busy broker. */
+  busyWaits: number;
 }
+
+/** The 1.13.1+ broker serves a pod's newest 20,000 rows and says nothing of the rest. */
+export const PER_POD_CAP = 20_000;
 
 export interface FetchOptions {
   concurrency: number;
@@ -37,17 +44,19 @@ export async function fetchBrokerData(
   for (const p of wanted) byName.set(p.name, (byName.get(p.name) ?? new Set()).add(p.namespace));
   const names = [...byName.keys()].sort();
   const failures: FetchResult["failures"] = [];
+  const truncated: string[] = [];
   let done = 0;
   let malformedTraffic = 0;
   const results = await mapLimit(names, o.concurrency, async (name) => {
     try {
       const r = await client.podTraffic(name);
       malformedTraffic += r.malformed;
+      if (r.items.length + r.malformed >= PER_POD_CAP) truncated.push(name);
       const ns = byName.get(name) as Set<string>;
       const keep = r.items.map((row, i) => [row, o.keepWire ? r.wire[i] : undefined] as const).filter(([row]) => ns.has(row.podNamespace));
       return keep;
     } catch (e) {
-      if (!(e instanceof BrokerError) || e.kind === "unauthorized" || e.kind === "unreachable") throw e;
+      if (!(e instanceof BrokerError) || e.kind === "unauthorized" || e.kind === "forbidden" || e.kind === "unreachable") throw e;
       for (const namespace of byName.get(name) ?? []) failures.push({ pod: { name, namespace }, error: e });
       return [];
     } finally {
@@ -62,6 +71,8 @@ export async function fetchBrokerData(
       : { pods: [], services: [], traffic: [] },
     malformed: { traffic: malformedTraffic, pods: pods.malformed, services: services.malformed },
     failures,
+    truncated: truncated.sort(),
     requests: client.requests.count,
+    busyWaits: client.busy.count,
   };
 }
