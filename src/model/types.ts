@@ -159,11 +159,20 @@ export interface PortProto {
   protocol: Protocol;
 }
 
+/**
+ * What the broker's rows say, and no more. Both broker lines store one row per distinct connection
+ * tuple (observing pod, ports, peer, decision), time-stamped when it was first seen and never updated
+ * (1.12: add.rs skips duplicates; 1.20: the same, on a looser key). So the evidence counts connections,
+ * not packets or flows, and knows when they were first seen, never when they were last used.
+ */
 export interface Evidence {
+  /** Distinct connections observed (a connection seen at both ends counts once). */
   flows: number;
+  /** The earliest first sighting. */
   firstSeen: number;
+  /** The newest first sighting: when the most recent of these connections was first seen. */
   lastSeen: number;
-  /** Local pod names that observed the flows (sorted, capped by the renderer). */
+  /** Local pod names that observed the connections (sorted, capped by the renderer). */
   pods: string[];
 }
 

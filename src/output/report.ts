@@ -8,9 +8,11 @@ export interface ReportRule {
   direction: string;
   peer: string;
   ports: string;
-  flows: number;
+  /** Distinct connections observed. */
+  connections: number;
   firstSeen?: string;
-  lastSeen?: string;
+  /** When the newest of them was first seen (the broker records no last use). */
+  newestFirstSeen?: string;
   decision?: string;
 }
 export interface ReportPolicy {
@@ -74,9 +76,11 @@ export function toMarkdown(r: Report): string {
   }
   for (const p of r.policies) {
     out.push(`<details><summary>${p.kind} <code>${p.namespace}/${p.name}</code> (${p.workload}): ${p.rules.length} rule(s)</summary>`, "");
-    out.push("| rule | direction | peer | ports | flows | last seen | decision |", "|---|---|---|---|---|---|---|");
+    out.push("| rule | direction | peer | ports | connections | first seen | decision |", "|---|---|---|---|---|---|---|");
     for (const x of p.rules)
-      out.push(`| \`${x.id}\` | ${x.direction} | ${esc(x.peer)} | ${x.ports} | ${x.flows} | ${x.lastSeen ?? ""} | ${x.decision ?? ""} |`);
+      out.push(
+        `| \`${x.id}\` | ${x.direction} | ${esc(x.peer)} | ${x.ports} | ${x.connections} | ${x.firstSeen ?? ""} | ${x.decision ?? ""} |`,
+      );
     out.push("", "</details>", "");
   }
   if (r.skipped?.length) {

@@ -10,7 +10,15 @@ export function evidenceComment(rule: Rule): string {
   if (rule.synthetic === "dns") return `${rule.id}: DNS, added by --allow-dns (no lookup observed)`;
   const e = rule.evidence;
   const pods = e.pods.slice(0, MAX_PODS).join(", ") + (e.pods.length > MAX_PODS ? ` +${e.pods.length - MAX_PODS} more` : "");
-  return `${rule.id}: ${describePeer(rule.peer)}; ${e.flows} flow${e.flows === 1 ? "" : "s"}, ${isoSeconds(e.firstSeen)} .. ${isoSeconds(e.lastSeen)}; seen by ${pods}`;
+  return `${rule.id}: ${describePeer(rule.peer)}; ${connections(e)}; seen by ${pods}`;
+}
+
+/** "3 connections first seen 2026-05-12T10:00:01Z .. 2026-05-12T10:00:33Z": what the rows hold, no more. */
+export function connections(e: Pick<Evidence, "flows" | "firstSeen" | "lastSeen">): string {
+  const n = `${e.flows} connection${e.flows === 1 ? "" : "s"}`;
+  return e.firstSeen === e.lastSeen
+    ? `${n} first seen ${isoSeconds(e.firstSeen)}`
+    : `${n} first seen ${isoSeconds(e.firstSeen)} .. ${isoSeconds(e.lastSeen)}`;
 }
 
 export function policyEvidence(p: WorkloadPolicy): Evidence | null {

@@ -92,7 +92,7 @@ export function buildRules(direction: Direction, list: Connection[], ctx: RuleCo
       ctx.warnings.push({
         code: "below-min-flows",
         workload: ctx.target,
-        message: `${workloadLabel(ctx.target)}: ${direction} rule ${direction === "egress" ? "to" : "from"} ${describePeer(d.peer)} dropped: ${d.evidence.flows} flow(s) < --min-flows ${ctx.minFlows}`,
+        message: `${workloadLabel(ctx.target)}: ${direction} rule ${direction === "egress" ? "to" : "from"} ${describePeer(d.peer)} dropped: ${d.evidence.flows} connection(s) < --min-flows ${ctx.minFlows}`,
       });
       continue;
     }

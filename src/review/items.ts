@@ -77,7 +77,7 @@ export function reviewRules(
     for (const r of [...p.egress, ...p.ingress]) {
       const e = r.evidence;
       const ruleWarnings = [...policyWarnings, ...mine.filter((w) => w.ruleId === r.id).map((w) => w.message)];
-      if (!r.synthetic && e.flows === 1) ruleWarnings.push("seen only once: a single flow may be a one-off (probe, migration, scan)");
+      if (!r.synthetic && e.flows === 1) ruleWarnings.push("one connection only: it may be a one-off (probe, migration, scan)");
       out.push({
         id: r.id,
         workloadKey: key,
@@ -89,10 +89,10 @@ export function reviewRules(
         evidence: r.synthetic
           ? ["added by --allow-dns: no lookup was observed, but a policy without DNS breaks name resolution"]
           : [
-              `flows:      ${e.flows}`,
-              `first seen: ${isoSeconds(e.firstSeen)}`,
-              `last seen:  ${isoSeconds(e.lastSeen)}`,
-              `seen by:    ${e.pods.slice(0, 4).join(", ")}${e.pods.length > 4 ? ` +${e.pods.length - 4} more` : ""}`,
+              `connections: ${e.flows} (distinct; the broker keeps one row per connection)`,
+              `first seen:  ${isoSeconds(e.firstSeen)}`,
+              `newest:      ${isoSeconds(e.lastSeen)} (first sighting of the newest; no last use is recorded)`,
+              `seen by:     ${e.pods.slice(0, 4).join(", ")}${e.pods.length > 4 ? ` +${e.pods.length - 4} more` : ""}`,
             ],
         warnings: ruleWarnings,
         yaml: yamlById.get(r.id) ?? [],

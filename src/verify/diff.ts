@@ -38,7 +38,7 @@ function comparable(p: AnyPolicy): string {
 }
 
 const flowText = (c: Connection) =>
-  `${describePeer(c.src)} → ${describePeer(c.dst)} on ${c.port.port}/${c.port.protocol} (${c.evidence.flows} flows)`;
+  `${describePeer(c.src)} → ${describePeer(c.dst)} on ${c.port.port}/${c.port.protocol} (${c.evidence.flows} connection${c.evidence.flows === 1 ? "" : "s"})`;
 
 /** Objects to create, objects to change (with a unified diff), and how many stay as they are. */
 function objectChanges(live: AnyPolicy[], proposed: AnyPolicy[]): Pick<PolicyDiff, "create" | "change" | "unchanged"> {

@@ -50,7 +50,7 @@ export function replay(
     const verdict = evaluator.check(endpointOf(index, c.src), endpointOf(index, c.dst), c.port.port, c.port.protocol);
     if (verdict.allowed) continue;
     const by = verdict.deniedBy;
-    const flow = `observed ${describePeer(c.src)} → ${describePeer(c.dst)} on ${c.port.port}/${c.port.protocol} (${c.evidence.flows} flows)`;
+    const flow = `observed ${describePeer(c.src)} → ${describePeer(c.dst)} on ${c.port.port}/${c.port.protocol} (${c.evidence.flows} connection${c.evidence.flows === 1 ? "" : "s"})`;
     const denier = by?.side === "ingress" ? c.dst : c.src;
     out.push({
       connection: c,

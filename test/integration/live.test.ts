@@ -228,7 +228,7 @@ describe("verify against the live cluster", () => {
       const v = await runCli(["verify", "-n", app, "--kubeconfig", kubeconfig, "--broker-namespace", kg], { env: env() });
       expect(v.code).toBe(4);
       expect(v.stdout.trim()).toBe(
-        `DENY deployment ${app}/api → statefulset ${app}/db on 5432/TCP (1 flows) would be denied at ingress by ${app}/lockdown`,
+        `DENY deployment ${app}/api → statefulset ${app}/db on 5432/TCP (1 connection) would be denied at ingress by ${app}/lockdown`,
       );
       expect(v.stderr).toMatch(/1 of \d+ observed flow\(s\) would be denied under 1 policy \(1 live, 0 proposed\)/);
       // A proposed policy of the same name replaces the live one it would overwrite.
@@ -316,7 +316,7 @@ describe("diff against the live cluster", () => {
     });
     try {
       const d = await diff();
-      expect(d.stdout).toContain(`newly allowed: deployment ${app}/api → statefulset ${app}/db on 5432/TCP (1 flows)`);
+      expect(d.stdout).toContain(`newly allowed: deployment ${app}/api → statefulset ${app}/db on 5432/TCP (1 connection)`);
     } finally {
       await net.deleteNamespacedNetworkPolicy({ namespace: app, name: "deny-db" });
     }

@@ -89,3 +89,14 @@ describe("identity fixed at capture (1.20)", () => {
     expect(egressPeers(r, "web-guardian")).toContain('"app":"api"');
   });
 });
+
+describe("honest evidence", () => {
+  it("comments, annotations, the review and reports count connections and first sightings, never flows or a last-seen time", async () => {
+    const { runCli } = await import("../support/io.ts");
+    const r = await runCli(["gen", "netpol", "--all", "-A", "--demo", "--output-dir", ""]);
+    expect(r.stdout).toMatch(/# r-[0-9a-f]{12}: .*; \d+ connections? first seen \d{4}-/);
+    expect(r.stdout).toContain("guardian.kubectl.io/first-seen:");
+    expect(r.stdout).toContain("guardian.kubectl.io/newest-first-seen:");
+    for (const word of [" flows", "flow,", "last seen", "observed-last", "/flows:"]) expect(r.stdout).not.toContain(word);
+  });
+});

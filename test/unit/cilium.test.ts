@@ -117,9 +117,9 @@ describe("CiliumNetworkPolicy output", () => {
   it("carries the same labels, annotations, evidence comments and determinism as the NetworkPolicy output", () => {
     const a = cilium(world()).yaml();
     expect(a).toBe(cilium(world()).yaml());
-    expect(a).toMatch(/# r-[0-9a-f]{12}: statefulset data\/postgres; 1 flow, /);
+    expect(a).toMatch(/# r-[0-9a-f]{12}: statefulset data\/postgres; 1 connection first seen /);
     expect(a).toContain("app.kubernetes.io/managed-by: kubectl-guardian");
-    expect(a).toContain("guardian.kubectl.io/observed-first:");
+    expect(a).toContain("guardian.kubectl.io/first-seen:");
   });
 });
 

@@ -289,7 +289,9 @@ describe("peers known by name", () => {
       to: [{ ipBlock: { cidr: "2606:2800:220:1::1/128" } }, { ipBlock: { cidr: "93.184.216.34/32" } }],
       ports: [{ port: 443, protocol: "TCP" }],
     });
-    expect(r.yaml()).toMatch(/# r-[0-9a-f]{12}: external payments\.example\.com \(2606:2800:220:1::1\/128,93\.184\.216\.34\/32\); 2 flows/);
+    expect(r.yaml()).toMatch(
+      /# r-[0-9a-f]{12}: external payments\.example\.com \(2606:2800:220:1::1\/128,93\.184\.216\.34\/32\); 2 connections first seen/,
+    );
   });
 
   it("the rule id follows the name, not its addresses; without names each address is its own rule", () => {
@@ -374,7 +376,7 @@ describe("verify and diff when the data has no names", () => {
     const lines = v.stdout.trim().split("\n");
     expect(lines).toEqual([
       expect.stringMatching(
-        /^UNKNOWN deployment shop\/api → external 93\.184\.216\.34\/32 on 443\/TCP \(\d+ flows\) is allowed only if a toFQDNs rule of shop\/api-guardian names its address; the data has no DNS name for it$/,
+        /^UNKNOWN deployment shop\/api → external 93\.184\.216\.34\/32 on 443\/TCP \(\d+ connections?\) is allowed only if a toFQDNs rule of shop\/api-guardian names its address; the data has no DNS name for it$/,
       ),
       expect.stringMatching(/^UNKNOWN deployment shop\/api → external 93\.184\.216\.35\/32 on 443\/TCP/),
     ]);

@@ -154,7 +154,7 @@ describe("what is not evidence", () => {
     expect(r.yaml()).toContain("8.8.8.8/32");
     expect(r.result.skipped["below-min-flows"]).toBe(1);
     expect(r.result.warnings.find((w) => w.code === "below-min-flows")?.message).toBe(
-      "deployment shop/web: egress rule to external 1.1.1.1/32 dropped: 1 flow(s) < --min-flows 2",
+      "deployment shop/web: egress rule to external 1.1.1.1/32 dropped: 1 connection(s) < --min-flows 2",
     );
   });
 

@@ -18,8 +18,8 @@ describe("what the review shows for a rule", () => {
     const rules = reviewRules(r.result.policies, r.objects, toYaml, ruleLines, r.index, r.result.warnings);
     const toDb = rules.find((x) => x.workload === "deployment shop/web" && x.peer === "statefulset shop/db");
     expect(toDb?.peerDetail).toEqual(expect.arrayContaining(["selector:  app=db", "matches:   1 pod(s) now: db-0"]));
-    expect(toDb?.evidence[0]).toBe("flows:      1");
-    expect(toDb?.warnings).toContain("seen only once: a single flow may be a one-off (probe, migration, scan)");
+    expect(toDb?.evidence[0]).toBe("connections: 1 (distinct; the broker keeps one row per connection)");
+    expect(toDb?.warnings).toContain("one connection only: it may be a one-off (probe, migration, scan)");
     const marked = toDb?.yaml.filter((l) => l.startsWith("▶")) ?? [];
     expect(marked[0]).toContain(`# ${toDb?.id}:`);
     expect(marked.some((l) => l.includes("app: db"))).toBe(true);

@@ -149,7 +149,9 @@ describe("shape and determinism", () => {
   it("every rule carries a stable id and its evidence as a comment", () => {
     const { c } = threeTier();
     const yaml = gen(c).yaml();
-    expect(yaml).toMatch(/# r-[0-9a-f]{12}: deployment shop\/api; 6 flows, 2026-05-12T10:00:\d\dZ \.\. 2026-05-12T10:00:\d\dZ; seen by /);
+    expect(yaml).toMatch(
+      /# r-[0-9a-f]{12}: deployment shop\/api; 6 connections first seen 2026-05-12T10:00:\d\dZ \.\. 2026-05-12T10:00:\d\dZ; seen by /,
+    );
     const ids = (s: string) => [...s.matchAll(/r-[0-9a-f]{12}/g)].map((m) => m[0]);
     const reversed = threeTier().c;
     reversed.wire.traffic.reverse();
@@ -171,7 +173,7 @@ describe("shape and determinism", () => {
     expect(meta.annotations).toMatchObject({
       "guardian.kubectl.io/workload": "Deployment/api",
       "guardian.kubectl.io/generator": "kubectl-guardian/test",
-      "guardian.kubectl.io/flows": "8",
+      "guardian.kubectl.io/connections": "8",
     });
   });
 

@@ -34,7 +34,7 @@ describe("verify and the CI contract", () => {
     expect(r.summary["would be denied"]).toBe(5);
     expect(r.policies.length).toBe(6);
     expect(r.policies[0].rules[0]).toEqual(
-      expect.objectContaining({ id: expect.stringMatching(/^r-[0-9a-f]{12}$/), flows: expect.any(Number), decision: "accepted" }),
+      expect.objectContaining({ id: expect.stringMatching(/^r-[0-9a-f]{12}$/), connections: expect.any(Number), decision: "accepted" }),
     );
   });
 
@@ -46,7 +46,7 @@ describe("verify and the CI contract", () => {
     const lines = v.stdout.trim().split("\n");
     expect(lines).toHaveLength(5);
     expect(lines[0]).toMatch(
-      /^DENY deployment ingress-nginx\/ingress-nginx-controller → kube-apiserver 10\.0\.0\.10\/32 on 6443\/TCP \(3 flows\) would be denied at egress by ingress-nginx\/ingress-nginx-controller-guardian$/,
+      /^DENY deployment ingress-nginx\/ingress-nginx-controller → kube-apiserver 10\.0\.0\.10\/32 on 6443\/TCP \(3 connections\) would be denied at egress by ingress-nginx\/ingress-nginx-controller-guardian$/,
     );
     expect(v.stderr).toContain("5 of 19 observed flow(s) would be denied under 6 policies (0 live, 6 proposed)");
     const text = await readFile(md, "utf8");

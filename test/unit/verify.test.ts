@@ -86,7 +86,7 @@ describe("gen checks what it generated against the observed flows", () => {
     expect(gen(c).wouldBreak).toEqual([]);
     const thin = gen(c, { minFlows: 2 });
     expect(thin.wouldBreak.map((w) => w.message)).toEqual([
-      "observed deployment shop/web → statefulset shop/db on 5432/TCP (1 flows) would be denied at egress by shop/web-guardian",
+      "observed deployment shop/web → statefulset shop/db on 5432/TCP (1 connection) would be denied at egress by shop/web-guardian",
     ]);
   });
 });

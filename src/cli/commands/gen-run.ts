@@ -56,8 +56,8 @@ function genReport(
           direction: r.direction,
           peer: describePeer(r.peer),
           ports: r.ports.map((x) => `${x.port}/${x.protocol}`).join(", "),
-          flows: r.evidence.flows,
-          ...(r.synthetic ? {} : { firstSeen: isoSeconds(r.evidence.firstSeen), lastSeen: isoSeconds(r.evidence.lastSeen) }),
+          connections: r.evidence.flows,
+          ...(r.synthetic ? {} : { firstSeen: isoSeconds(r.evidence.firstSeen), newestFirstSeen: isoSeconds(r.evidence.lastSeen) }),
           decision: "accepted",
         })),
       };

@@ -15,7 +15,7 @@ export const POLICY_OPTIONS = {
   type: { alias: "t", type: "string", default: "kubernetes", choices: ["kubernetes", "k8s", "cilium"], describe: "Policy kind" },
   clusterwide: { type: "boolean", default: false, describe: "With --type cilium: CiliumClusterwideNetworkPolicy per workload" },
   "allow-dns": { type: "boolean", default: true, describe: "Always allow egress to the cluster DNS (UDP and TCP)" },
-  "min-flows": { type: "number", default: 1, describe: "Drop rules seen fewer times (reported)" },
+  "min-flows": { type: "number", default: 1, describe: "Drop rules with fewer distinct connections observed (reported)" },
   "policy-types": { type: "string", array: true, default: ["Ingress", "Egress"], describe: "Directions to restrict" },
   "default-deny": { type: "boolean", default: false, describe: "Also emit a default-deny policy per namespace" },
   "include-dropped": { type: "boolean", default: false, describe: "Turn kernel-dropped flows into candidate rules" },
