@@ -40,11 +40,7 @@ async function findService(core: CoreV1Api, namespace: string, name?: string): P
       throw e;
     }
   }
-  const byLabel = await api(`list services in namespace ${namespace}`, () =>
-    core.listNamespacedService({ namespace, labelSelector: BROKER_LABEL }),
-  );
-  if (byLabel.items.length > 0)
-    return byLabel.items.sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))[0] as V1Service;
+  // By name first: a plain GET needs no right to list Services, and the chart names it so.
   for (const n of BROKER_NAMES) {
     try {
       return await api(`get service ${namespace}/${n}`, () => core.readNamespacedService({ namespace, name: n }));
@@ -52,8 +48,15 @@ async function findService(core: CoreV1Api, namespace: string, name?: string): P
       if (code(e) !== 404) throw e;
     }
   }
+  // The chart puts app.kubernetes.io/name on the Service's selector (and its pods), not on the Service.
+  const all = await api(`list services in namespace ${namespace}`, () => core.listNamespacedService({ namespace }));
+  const [key, value] = BROKER_LABEL.split("=") as [string, string];
+  const hit = all.items
+    .filter((s) => s.spec?.selector?.[key] === value || s.metadata?.labels?.[key] === value)
+    .sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))[0];
+  if (hit) return hit;
   throw new BrokerLookupError(
-    `kguardian broker Service not found in namespace "${namespace}" (tried label ${BROKER_LABEL}, names ${BROKER_NAMES.join(", ")}); ` +
+    `kguardian broker Service not found in namespace "${namespace}" (tried names ${BROKER_NAMES.join(", ")}, then a selector or label ${BROKER_LABEL}); ` +
       "install kguardian, or pass --broker-namespace / --broker-service, or --broker-url",
   );
 }

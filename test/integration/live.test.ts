@@ -96,7 +96,8 @@ beforeAll(async () => {
   await seed.core.createNamespacedService({
     namespace: kg,
     body: {
-      metadata: { name: "kguardian-broker", labels },
+      // As the chart installs it: app.kubernetes.io/name only on the selector (and the pods).
+      metadata: { name: "kguardian-broker", labels: { "app.kubernetes.io/instance": "kguardian", "app.kubernetes.io/managed-by": "Helm" } },
       spec: { selector: labels, ports: [{ name: "http", port: 9090, targetPort: "http" as never }] },
     },
   });
@@ -420,8 +421,24 @@ describe("errors, one line each", () => {
     const r = await runCli(genArgs(["--all", "-n", app], { brokerNs: empty }), { env: env() });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      `error: kguardian broker Service not found in namespace "${empty}" (tried label app.kubernetes.io/name=kguardian-broker, names kguardian-broker, broker); install kguardian, or pass --broker-namespace / --broker-service, or --broker-url`,
+      `error: kguardian broker Service not found in namespace "${empty}" (tried names kguardian-broker, broker, then a selector or label app.kubernetes.io/name=kguardian-broker); install kguardian, or pass --broker-namespace / --broker-service, or --broker-url`,
     );
+  });
+
+  it("a broker Service of another name is found by its selector, as the chart labels it", async () => {
+    const ns = uniqueNs("renamed");
+    await seed.namespace(ns);
+    const labels = { "app.kubernetes.io/name": "kguardian-broker" };
+    await seed.core.createNamespacedService({
+      namespace: ns,
+      body: {
+        metadata: { name: "my-release-api", labels: { "app.kubernetes.io/instance": "my-release" } },
+        spec: { selector: labels, ports: [{ port: 9090 }] },
+      },
+    });
+    const r = await runCli(genArgs(["--all", "-n", app], { brokerNs: ns }), { env: env() });
+    // Found: the lookup got as far as the pods behind it.
+    expect(r.stderr).toMatch(/^error: no Ready broker pod behind Service .*\/my-release-api /m);
   });
 
   it("no Ready broker pod", async () => {

@@ -1,12 +1,20 @@
 // How a command reaches the kguardian broker, and its complete step (environment defaults once).
+import { readFileSync } from "node:fs";
 import type { Options } from "yargs";
 import { UsageError } from "../errors.ts";
 import type { Io } from "../io.ts";
 import { type Common, parseDuration } from "./common.ts";
 
 export const BROKER_OPTIONS = {
-  "broker-url": { type: "string", describe: "kguardian broker URL; skips the port-forward (env GUARDIAN_BROKER_URL)" },
-  "broker-token": { type: "string", describe: "Bearer token for an auth-enabled broker (env BROKER_AUTH_TOKEN)" },
+  "broker-url": {
+    type: "string",
+    describe: "kguardian broker URL; skips the port-forward (env GUARDIAN_BROKER_URL or KGUARDIAN_BROKER_URL)",
+  },
+  "broker-token": {
+    type: "string",
+    describe: "Bearer token with the read scope (env BROKER_AUTH_TOKEN or KGUARDIAN_BROKER_TOKEN)",
+  },
+  "broker-token-file": { type: "string", describe: "Read the bearer token from this file (a mounted Secret, say)" },
   "broker-namespace": { type: "string", describe: "Namespace of the broker Service (env KUBE_GUARDIAN_NAMESPACE, default kguardian)" },
   "broker-service": { type: "string", describe: "Name of the broker Service (default: found by label)" },
   concurrency: {
@@ -20,10 +28,22 @@ export const BROKER_OPTIONS = {
 export interface BrokerFlags {
   brokerUrl?: string | undefined;
   brokerToken?: string | undefined;
+  brokerTokenFile?: string | undefined;
   brokerNamespace?: string | undefined;
   brokerService?: string | undefined;
   concurrency: number;
   requestTimeout: string;
+}
+
+/** The first value given, trimmed; blank counts as unset (as the broker reads its own tokens). */
+const firstSet = (...vs: (string | undefined)[]) => vs.map((v) => v?.trim()).find((v) => v) || undefined;
+
+function readToken(file: string, help: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read --broker-token-file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`, help);
+  }
 }
 
 /** Everything a run needs to read the cluster and its broker. */
@@ -52,8 +72,13 @@ export function completeBroker(f: BrokerFlags, common: Common, namespace: string
   return {
     ...common.kube,
     namespace,
-    brokerUrl: f.brokerUrl ?? io.env.GUARDIAN_BROKER_URL,
-    brokerToken: f.brokerToken ?? io.env.BROKER_AUTH_TOKEN,
+    brokerUrl: firstSet(f.brokerUrl, io.env.GUARDIAN_BROKER_URL, io.env.KGUARDIAN_BROKER_URL),
+    brokerToken: firstSet(
+      f.brokerToken,
+      f.brokerTokenFile === undefined ? undefined : readToken(f.brokerTokenFile, help),
+      io.env.BROKER_AUTH_TOKEN,
+      io.env.KGUARDIAN_BROKER_TOKEN,
+    ),
     brokerNamespace: f.brokerNamespace ?? (io.env.KUBE_GUARDIAN_NAMESPACE?.trim() || "kguardian"),
     brokerService: f.brokerService,
     concurrency: f.concurrency,
