@@ -282,6 +282,8 @@ const snapshot = {
     traffic: rows,
   },
   inventory: {
+    // The demo's controller watches kube-system too (EXCLUDED_NAMESPACES=kguardian): CoreDNS's own rows are evidence.
+    agent: { excludedNamespaces: ["kguardian"], ignoreDaemonSetTraffic: true, source: "daemonset kguardian/kguardian-controller" },
     namespaces: ["analytics", "default", "ingress-nginx", "kube-system", "shop"].map((name) => ({
       name,
       labels: { "kubernetes.io/metadata.name": name },

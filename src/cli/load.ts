@@ -112,8 +112,10 @@ function fromSnapshot(snapshot: LoadedSnapshot): Loaded {
   // A recorded answer that reached the cap was cut by the broker as it was read.
   const perName = new Map<string, number>();
   for (const r of snapshot.data.rows) perName.set(r.podName, (perName.get(r.podName) ?? 0) + 1);
+  // Only the 1.13.1+ broker caps a pod's answer.
+  const capped = snapshot.data.broker === "1.20";
   const truncated = [...perName]
-    .filter(([, n]) => n >= PER_POD_CAP)
+    .filter(([, n]) => capped && n >= PER_POD_CAP)
     .map(([name]) => name)
     .sort();
   return { snapshot, defaultNamespace: "default", warnings: [], failures: [], truncated, close: async () => {} };

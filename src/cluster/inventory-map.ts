@@ -15,7 +15,15 @@ import type {
   V1Service,
   V1StatefulSet,
 } from "@kubernetes/client-node";
-import type { ContainerPort, Inventory, InventoryPod, InventoryService, Protocol } from "../model/types.ts";
+import {
+  AGENT_DEFAULTS,
+  type AgentSettings,
+  type ContainerPort,
+  type Inventory,
+  type InventoryPod,
+  type InventoryService,
+  type Protocol,
+} from "../model/types.ts";
 
 export const proto = (p: string | undefined): Protocol => (p === "UDP" || p === "SCTP" ? p : "TCP");
 const key = (m: V1ObjectMeta | undefined) => `${m?.namespace}/${m?.name}`;
@@ -102,6 +110,32 @@ export function ownerResolver(c: Pick<Controllers, "rss" | "jobs">): (pod: V1Pod
     }
     return { kind: ref.kind, name: ref.name };
   };
+}
+
+/**
+ * The agent's settings from its controller DaemonSet's env (EXCLUDED_NAMESPACES, IGNORE_DAEMONSET_TRAFFIC),
+ * when the user may list it; undefined leaves the defaults.
+ */
+export function toAgent(dss: V1DaemonSet[] | null): AgentSettings | undefined {
+  for (const ds of dss ?? []) {
+    for (const c of ds.spec?.template.spec?.containers ?? []) {
+      const env = new Map((c.env ?? []).map((e) => [e.name, e.value]));
+      if (!env.has("EXCLUDED_NAMESPACES") && !env.has("IGNORE_DAEMONSET_TRAFFIC")) continue;
+      const excluded = env.get("EXCLUDED_NAMESPACES");
+      return {
+        excludedNamespaces:
+          excluded === undefined
+            ? AGENT_DEFAULTS.excludedNamespaces
+            : excluded
+                .split(",")
+                .map((n) => n.trim())
+                .filter(Boolean),
+        ignoreDaemonSetTraffic: (env.get("IGNORE_DAEMONSET_TRAFFIC") ?? "true").trim().toLowerCase() !== "false",
+        source: `daemonset ${ds.metadata?.namespace}/${ds.metadata?.name}`,
+      };
+    }
+  }
+  return undefined;
 }
 
 export function toWorkloads(c: Controllers): Inventory["workloads"] {

@@ -2,7 +2,7 @@
 // forbids it. The broker knows neither controllers nor nodes; this fills them in.
 import { AppsV1Api, BatchV1Api, CoreV1Api, DiscoveryV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Inventory, Warning } from "../model/types.ts";
-import { endpointsFromEndpoints, endpointsFromSlices, ownerResolver, toPods, toServices, toWorkloads } from "./inventory-map.ts";
+import { endpointsFromEndpoints, endpointsFromSlices, ownerResolver, toAgent, toPods, toServices, toWorkloads } from "./inventory-map.ts";
 import { Lister } from "./lister.ts";
 
 export { endpointsFromEndpoints, endpointsFromSlices } from "./inventory-map.ts";
@@ -59,6 +59,7 @@ export async function loadInventory(kc: KubeConfig, server: string): Promise<Inv
     workloads: toWorkloads({ rss, deploys, sts, dss, jobs, cronjobs }),
     pods: toPods(pods ?? [], ownerResolver({ rss, jobs })),
     services: toServices(services ?? [], eps),
+    agent: toAgent(dss),
   };
   return { inventory, warnings: l.warnings, requests: l.requests };
 }

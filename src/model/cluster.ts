@@ -1,6 +1,6 @@
 // The lookup tables a run builds over the inventory and the broker's history (resolve/cluster-index.ts
 // builds them); every pure room reads them through these types.
-import type { ContainerPort, InventoryService, Labels, WorkloadRef } from "./types.ts";
+import type { AgentSettings, ContainerPort, InventoryService, Labels, WorkloadRef } from "./types.ts";
 
 /** A pod as far as resolution cares, valid from `since` (ms) until a later holder of its IP. */
 export interface PodIdentity {
@@ -35,4 +35,6 @@ export interface ClusterIndex {
   podsByWorkload: Map<string, PodIdentity[]>;
   workloadSelectors: Map<string, Labels | null>;
   namespaceLabels: Map<string, Labels>;
+  /** What the agent records (the controller's settings, else its defaults). */
+  agent: AgentSettings;
 }

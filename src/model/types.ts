@@ -76,7 +76,27 @@ export interface Inventory {
   workloads: InventoryWorkload[];
   pods: InventoryPod[];
   services: InventoryService[];
+  /** What the kguardian agent records, as its controller is configured; absent: its defaults. */
+  agent?: AgentSettings | undefined;
 }
+
+/**
+ * The agent's blind spots (controller/src/main.rs, pod_watcher.rs): pods of excluded namespaces are never
+ * registered (they record nothing; others' rows about them are kept); with ignoreDaemonSetTraffic, each
+ * node ignores its own DaemonSet pods: nothing they do, nor their traffic with pods on that node.
+ */
+export interface AgentSettings {
+  excludedNamespaces: string[];
+  ignoreDaemonSetTraffic: boolean;
+  /** Where they were read: the controller's env, or "defaults". */
+  source: string;
+}
+
+export const AGENT_DEFAULTS: AgentSettings = {
+  excludedNamespaces: ["kube-system", "kguardian"],
+  ignoreDaemonSetTraffic: true,
+  source: "the controller's defaults",
+};
 
 // ---- Broker data, normalised (src/sources/broker/schema.ts has the wire shapes) ----
 
@@ -137,6 +157,8 @@ export interface Hostname {
 }
 
 export interface TrafficData {
+  /** Which broker line served it, told by the fields it serves (1.13+ serves pod_ips, started_at, peer_kind…). */
+  broker?: "1.12" | "1.20";
   pods: BrokerPod[];
   services: BrokerService[];
   rows: TrafficRow[];
@@ -253,5 +275,10 @@ export interface BuildResult extends PolicySet {
    * Targets that got no policy, with the reason. `evidence`: it had observed traffic, so its missing
    * policy loses something observed (a real failure); without, it is a skip (--strict fails on it).
    */
-  failed: { workload: WorkloadRef; reason: "no-traffic" | "unlabeled" | "host-network"; message: string; evidence: boolean }[];
+  failed: {
+    workload: WorkloadRef;
+    reason: "no-traffic" | "unlabeled" | "host-network" | "unobserved";
+    message: string;
+    evidence: boolean;
+  }[];
 }

@@ -27,6 +27,8 @@ export interface GenerateOptions {
   policyTypes: ("Ingress" | "Egress")[];
   defaultDeny: boolean;
   includeDropped: boolean;
+  /** Generate for workloads the agent does not observe too. */
+  includeUnobserved?: boolean | undefined;
   /** Only rows at or after this time (ms) count. */
   since?: number;
   /** When the data was read (ms): workloads observed for less than MIN_OBSERVATION before it are warned about. */
@@ -90,6 +92,7 @@ export function generate(inventory: Inventory, data: TrafficData, opts: Generate
     minFlows: opts.minFlows,
     policyTypes: opts.policyTypes,
     defaultDeny: opts.defaultDeny,
+    includeUnobserved: opts.includeUnobserved,
   });
   if (opts.readAt !== undefined) result.warnings.push(...shortObservation(result.policies, opts.readAt));
   const objects = renderPolicies(result.policies, result.defaultDeny, opts);

@@ -3,7 +3,7 @@ import type { ClusterIndex, PodIdentity } from "../model/cluster.ts";
 import { workloadKey, workloadLabel } from "../model/keys.ts";
 import { matches } from "../model/selector.ts";
 import type { BuildResult, Connection, Peer, PortProto, Protocol, Resolved, Warning, WorkloadPolicy, WorkloadRef } from "../model/types.ts";
-import { absenceWarnings, checkNamespaceLabels, checkSelector, checkSystemNamespaces, checkUdpServers } from "./checks.ts";
+import { absenceWarnings, blindNeighbours, checkNamespaceLabels, checkSelector, checkSystemNamespaces, checkUdpServers } from "./checks.ts";
 import { buildRules, comparePorts, type RuleContext } from "./rules.ts";
 
 export interface BuildOptions {
@@ -13,6 +13,18 @@ export interface BuildOptions {
   minFlows: number;
   policyTypes: ("Ingress" | "Egress")[];
   defaultDeny: boolean;
+  /** Generate for workloads the agent does not observe too (a warning on every rule). */
+  includeUnobserved?: boolean | undefined;
+}
+
+/** Why the agent records nothing a workload's pods do, or null. */
+export function unobserved(index: ClusterIndex, target: WorkloadRef): string | null {
+  const a = index.agent;
+  if (a.excludedNamespaces.includes(target.namespace))
+    return `the kguardian agent does not record pods of namespace ${target.namespace} (EXCLUDED_NAMESPACES, from ${a.source})`;
+  if (a.ignoreDaemonSetTraffic && target.kind === "DaemonSet")
+    return `the kguardian agent ignores everything a DaemonSet's pods do (IGNORE_DAEMONSET_TRAFFIC, from ${a.source})`;
+  return null;
 }
 
 type Sides = Map<string, { egress: Connection[]; ingress: Connection[] }>;
@@ -38,6 +50,18 @@ function dnsTarget(index: ClusterIndex): { peer: Peer; ports: PortProto[] } | nu
     ? { kind: "workload", workload: first.workload, selector: first.selector, role: "dns" }
     : { kind: "workload", workload: { kind: "Service", name: svc.name, namespace: svc.namespace }, selector: sel, role: "dns" };
   return { peer, ports: [...ports.values()].sort(comparePorts) };
+}
+
+/** --include-unobserved: every rule of an unobserved workload says what it is built from. */
+function unobservedRules(index: ClusterIndex, p: WorkloadPolicy, label: string): Warning[] {
+  const blind = unobserved(index, p.workload);
+  if (!blind) return [];
+  return [...p.ingress, ...p.egress].map((r) => ({
+    code: "unobserved",
+    workload: p.workload,
+    ruleId: r.id,
+    message: `${label}: rule ${r.id} is built from other pods' rows only (${blind}); what its own pods do is missing`,
+  }));
 }
 
 /** Connections indexed by the workload on each end, once. */
@@ -71,7 +95,7 @@ function policyFor(
   resolved: Resolved,
   bySide: Sides,
   target: WorkloadRef,
-  ctx: Omit<RuleContext, "target">,
+  ctx: Omit<RuleContext, "target"> & { includeUnobserved?: boolean | undefined },
   policyTypes: BuildOptions["policyTypes"],
 ): WorkloadPolicy | BuildResult["failed"][number] {
   const key = workloadKey(target);
@@ -80,6 +104,11 @@ function policyFor(
   if (live.length > 0 && live.every((p) => p.hostNetwork)) {
     const message = `${label} runs on the host network: no NetworkPolicy applies to host-network pods, so none was generated`;
     return { workload: target, reason: "host-network", message, evidence: false };
+  }
+  const blind = unobserved(index, target);
+  if (blind && !ctx.includeUnobserved) {
+    const message = `${label} is not observed: ${blind}, so a policy from other pods' rows alone would deny what it does; none was generated (--include-unobserved generates it, with a warning on every rule)`;
+    return { workload: target, reason: "unobserved", message, evidence: false };
   }
   const own = identityOf(index, key);
   if (!own?.selector) {
@@ -116,7 +145,7 @@ export function buildPolicies(index: ClusterIndex, resolved: Resolved, opts: Bui
   const targets = [...new Map(opts.targets.map((t) => [workloadKey(t), t])).values()].sort((a, b) =>
     workloadKey(a) < workloadKey(b) ? -1 : 1,
   );
-  const ctx = { dns, minFlows: opts.minFlows, skipped, warnings };
+  const ctx = { dns, minFlows: opts.minFlows, skipped, warnings, includeUnobserved: opts.includeUnobserved };
   for (const target of targets) {
     const p = policyFor(index, resolved, bySide, target, ctx, opts.policyTypes);
     if ("reason" in p) {
@@ -127,6 +156,7 @@ export function buildPolicies(index: ClusterIndex, resolved: Resolved, opts: Bui
     const label = workloadLabel(target);
     warnings.push(...checkSelector(index, target, p.selector, p.absent, label), ...absenceWarnings(p, label));
     if (opts.policyTypes.includes("Ingress")) warnings.push(...checkUdpServers(index, workloadKey(target), p, label));
+    warnings.push(...unobservedRules(index, p, label), ...blindNeighbours(index, p, label));
   }
   warnings.push(...checkNamespaceLabels(index, policies), ...checkSystemNamespaces(policies));
   const defaultDeny = opts.defaultDeny ? [...new Set(targets.map((t) => t.namespace))].sort() : [];

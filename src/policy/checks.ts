@@ -81,6 +81,30 @@ export function checkNamespaceLabels(index: ClusterIndex, policies: WorkloadPoli
   }));
 }
 
+/**
+ * With IGNORE_DAEMONSET_TRAFFIC, each node's agent drops traffic between its own DaemonSet pods and the
+ * pods on that node: a policy for pods sharing a node with such a DaemonSet denies what was never seen.
+ */
+export function blindNeighbours(index: ClusterIndex, p: WorkloadPolicy, label: string): Warning[] {
+  const a = index.agent;
+  if (!a.ignoreDaemonSetTraffic || p.workload.kind === "DaemonSet") return [];
+  const key = workloadKey(p.workload);
+  const nodes = new Set((index.podsByWorkload.get(key) ?? []).map((x) => x.nodeName).filter(Boolean));
+  const daemonsets = new Set<string>();
+  for (const list of index.podsByWorkload.values())
+    for (const x of list)
+      if (x.workload.kind === "DaemonSet" && !x.hostNetwork && nodes.has(x.nodeName) && !a.excludedNamespaces.includes(x.namespace))
+        daemonsets.add(`${x.workload.namespace}/${x.workload.name}`);
+  if (daemonsets.size === 0) return [];
+  return [
+    {
+      code: "agent-blind",
+      workload: p.workload,
+      message: `${label}: the kguardian agent ignores daemonset ${[...daemonsets].sort().join(", ")} on the same node(s) (IGNORE_DAEMONSET_TRAFFIC, from ${a.source}): connections between them are never recorded, so this policy would deny them (allow them by hand, or set IGNORE_DAEMONSET_TRAFFIC=false)`,
+    },
+  ];
+}
+
 const SYSTEM_NAMESPACES = new Set(["kube-system", "kube-public", "kube-node-lease"]);
 
 /** A policy in a system namespace that misses one flow can take the cluster down: say so where it is reviewed. */

@@ -3,7 +3,16 @@
 import type { ClusterIndex, PodIdentity } from "../model/cluster.ts";
 import { workloadKey } from "../model/keys.ts";
 import { isEmpty, matches, stableLabels } from "../model/selector.ts";
-import type { BrokerPod, ContainerPort, Inventory, InventoryService, Labels, TrafficData, WorkloadRef } from "../model/types.ts";
+import {
+  AGENT_DEFAULTS,
+  type BrokerPod,
+  type ContainerPort,
+  type Inventory,
+  type InventoryService,
+  type Labels,
+  type TrafficData,
+  type WorkloadRef,
+} from "../model/types.ts";
 import { hostCidr, parseIp } from "./ip.ts";
 
 const podKey = (ns: string, name: string): string => `${ns}/${name}`;
@@ -168,6 +177,7 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
     podsByWorkload,
     workloadSelectors,
     namespaceLabels: new Map(inv.namespaces.map((n) => [n.name, n.labels])),
+    agent: inv.agent ?? AGENT_DEFAULTS,
   };
 }
 

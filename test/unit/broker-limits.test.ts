@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BrokerClient, BrokerError } from "../../src/sources/broker/client.ts";
 import { fetchBrokerData, PER_POD_CAP } from "../../src/sources/broker/fetch.ts";
+import { brokerLine } from "../../src/sources/broker/schema.ts";
 import { Cluster, T0 } from "../support/builders.ts";
 import { type FakeBroker, startFakeBroker } from "../support/fake-broker.ts";
 import { runCli } from "../support/io.ts";
@@ -18,6 +19,12 @@ afterEach(async () => {
 
 const client = (b: FakeBroker, o: Partial<ConstructorParameters<typeof BrokerClient>[0]> = {}) =>
   new BrokerClient({ baseUrl: b.url, timeoutMs: 4000, retries: 2, maxBodyBytes: 64 << 20, backoff: async () => {}, ...o });
+
+/** The 1.20 line's pod records (it is told by the fields it serves). */
+function as120(c: Cluster): Cluster {
+  for (const p of c.wire.pods) Object.assign(p, { pod_ips: [p.pod_ip], host_network: false, started_at: p.time_stamp });
+  return c;
+}
 
 /** `n` pods of one Deployment, each with one row. */
 function pods(n: number) {
@@ -32,7 +39,7 @@ describe("the 1.20 broker's limits", () => {
     const c = new Cluster();
     const [web] = c.deployment("shop", "web", { app: "web" });
     for (let i = 0; i < PER_POD_CAP + 5; i++) c.row(web!, "EGRESS", `198.51.${Math.floor(i / 250)}.${i % 250}`, 443, { at: T0 + i });
-    broker = await startFakeBroker({ ...c.wire, version: "1.20" });
+    broker = await startFakeBroker({ ...as120(c).wire, version: "1.20" });
     const r = await fetchBrokerData(client(broker), (p) => p, { concurrency: 4 });
     expect(r.data.rows).toHaveLength(PER_POD_CAP);
     expect(r.truncated).toEqual([web!.name]);
@@ -85,6 +92,13 @@ describe("the 1.20 broker's limits", () => {
     ).toBe("unauthorized");
   });
 
+  it("the broker line is told by the fields it serves", () => {
+    const c = pods(1).c;
+    expect(brokerLine(c.wire.pods, c.wire.traffic)).toBe("1.12");
+    expect(brokerLine(as120(c).wire.pods)).toBe("1.20");
+    expect(brokerLine([], [{ ...c.wire.traffic[0], peer_kind: null }])).toBe("1.20");
+  });
+
   it("a 1.12 broker serves every row and has no budget", async () => {
     const { c } = pods(6);
     broker = await startFakeBroker({ ...c.wire, budget: { waitMs: 1, holdMs: 50 } });
@@ -98,6 +112,7 @@ describe("never apply incomplete evidence", () => {
     const c = new Cluster();
     const [web] = c.deployment("shop", "web", { app: "web" });
     for (let i = 0; i < PER_POD_CAP; i++) c.row(web!, "EGRESS", "1.1.1.1", 443, { at: T0 + i });
+    as120(c);
     const dir = await mkdtemp(path.join(tmpdir(), "guardian-cut-"));
     const snap = path.join(dir, "snap.json");
     await writeFile(snap, JSON.stringify(c.snapshot()));

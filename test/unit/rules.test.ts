@@ -68,6 +68,8 @@ describe("DNS", () => {
 
   it("the DNS server's ingress comes from its clients' UDP egress rows", () => {
     const c = new Cluster();
+    // An agent that watches kube-system (its default excludes it).
+    c.inventory.agent = { excludedNamespaces: ["kguardian"], ignoreDaemonSetTraffic: true, source: "test" };
     c.dns();
     const [web] = c.deployment("shop", "web", { app: "web" });
     c.row(web!, "EGRESS", "10.96.0.10", 53, { proto: "UDP" });
@@ -247,6 +249,8 @@ describe("observation time", () => {
 describe("system namespaces", () => {
   it("a policy for a kube-system workload carries a warning the review shows with its rules", () => {
     const c = new Cluster();
+    // An agent that watches kube-system (its default excludes it).
+    c.inventory.agent = { excludedNamespaces: ["kguardian"], ignoreDaemonSetTraffic: true, source: "test" };
     const [dns] = c.dns();
     const [web] = c.deployment("shop", "web", { app: "web" });
     c.row(web!, "EGRESS", "10.96.0.10", 53, { proto: "UDP" });

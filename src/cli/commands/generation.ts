@@ -52,6 +52,7 @@ export function generateFrom(o: GenerationInput, src: Loaded): { gen: GenerateRe
       policyTypes: o.policyTypes,
       defaultDeny: o.defaultDeny,
       includeDropped: o.includeDropped,
+      includeUnobserved: o.includeUnobserved,
       // "Now" is when the data was read, so that --since means the same on every run of a snapshot.
       ...(o.since !== undefined ? { since: snap.createdAt - o.since } : {}),
       readAt: snap.createdAt,

@@ -19,6 +19,11 @@ export const POLICY_OPTIONS = {
   "policy-types": { type: "string", array: true, default: ["Ingress", "Egress"], describe: "Directions to restrict" },
   "default-deny": { type: "boolean", default: false, describe: "Also emit a default-deny policy per namespace" },
   "include-dropped": { type: "boolean", default: false, describe: "Turn kernel-dropped flows into candidate rules" },
+  "include-unobserved": {
+    type: "boolean",
+    default: false,
+    describe: "Also generate for workloads the agent does not record (excluded namespaces, DaemonSets), with a warning on every rule",
+  },
   decisions: { type: "string", describe: "Decisions file (default: guardian-decisions.yaml in the output directory)" },
   undecided: {
     type: "string",
@@ -42,13 +47,14 @@ export interface PolicyFlags {
   policyTypes: readonly (string | number)[];
   defaultDeny: boolean;
   includeDropped: boolean;
+  includeUnobserved: boolean;
   decisions?: string | undefined;
   undecided?: string | undefined;
 }
 
 type PipelineFlags = Pick<
   GenerateOptions,
-  "type" | "clusterwide" | "allowDns" | "minFlows" | "policyTypes" | "defaultDeny" | "includeDropped"
+  "type" | "clusterwide" | "allowDns" | "minFlows" | "policyTypes" | "defaultDeny" | "includeDropped" | "includeUnobserved"
 >;
 
 export interface Generation extends PipelineFlags {
@@ -92,6 +98,7 @@ export function completePolicy(f: PolicyFlags, dir: string, help: string): Omit<
     policyTypes: (["Ingress", "Egress"] as const).filter((t) => types.includes(t.toLowerCase())),
     defaultDeny: f.defaultDeny,
     includeDropped: f.includeDropped,
+    includeUnobserved: f.includeUnobserved,
     decisionsPath: f.decisions ?? path.join(dir, "guardian-decisions.yaml"),
     undecided: (f.undecided as Generation["undecided"] | undefined) ?? null,
   };

@@ -1,6 +1,7 @@
 // One /pod/info and one /svc/info per run, then per-pod traffic with bounded concurrency.
 import type { BrokerPod, TrafficData } from "../../model/types.ts";
 import { type BrokerClient, BrokerError, mapLimit } from "./client.ts";
+import { brokerLine } from "./schema.ts";
 
 export interface PodRef {
   name: string;
@@ -38,6 +39,7 @@ export async function fetchBrokerData(
 ): Promise<FetchResult> {
   await client.health();
   const [pods, services] = await Promise.all([client.podInfo(), client.svcInfo()]);
+  const line = brokerLine(pods.wire);
   const wanted = choose(pods.items);
   // The broker keys traffic by pod name across namespaces: one call per name, rows filtered by namespace.
   const byName = new Map<string, Set<string>>();
@@ -51,7 +53,8 @@ export async function fetchBrokerData(
     try {
       const r = await client.podTraffic(name);
       malformedTraffic += r.malformed;
-      if (r.items.length + r.malformed >= PER_POD_CAP) truncated.push(name);
+      // Only the 1.13.1+ broker caps; a 1.12 one serves every row.
+      if (line === "1.20" && r.items.length + r.malformed >= PER_POD_CAP) truncated.push(name);
       const ns = byName.get(name) as Set<string>;
       const keep = r.items.map((row, i) => [row, o.keepWire ? r.wire[i] : undefined] as const).filter(([row]) => ns.has(row.podNamespace));
       return keep;
@@ -65,7 +68,7 @@ export async function fetchBrokerData(
   });
   const rows = results.flat();
   return {
-    data: { pods: pods.items, services: services.items, rows: rows.map(([r]) => r) },
+    data: { broker: line, pods: pods.items, services: services.items, rows: rows.map(([r]) => r) },
     wire: o.keepWire
       ? { pods: pods.wire, services: services.wire, traffic: rows.map(([, w]) => w) }
       : { pods: [], services: [], traffic: [] },

@@ -168,6 +168,15 @@ export function normaliseService(w: SvcDetailWire): BrokerService | null {
   return { ip: w.svc_ip, name: w.svc_name ?? "", namespace: w.svc_namespace ?? "", selector, ports };
 }
 
+const NEWER_POD_FIELDS = ["pod_ips", "started_at", "host_network", "workload_kind"];
+
+/** The broker line, from the fields it serves: never guessed from an error. */
+export function brokerLine(pods: unknown[], traffic: unknown[] = []): "1.12" | "1.20" {
+  const has = (o: unknown, k: string) => typeof o === "object" && o !== null && Object.hasOwn(o, k);
+  if (pods.some((p) => NEWER_POD_FIELDS.some((k) => has(p, k))) || traffic.some((t) => has(t, "peer_kind"))) return "1.20";
+  return "1.12";
+}
+
 export interface Parsed<T> {
   items: T[];
   /** The raw elements that passed, index-aligned with items. */

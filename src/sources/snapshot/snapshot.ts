@@ -2,6 +2,7 @@
 import * as z from "zod/mini";
 import type { Inventory, TrafficData } from "../../model/types.ts";
 import {
+  brokerLine,
   normalisePod,
   normaliseService,
   normaliseTraffic,
@@ -50,6 +51,7 @@ export const InventorySchema = z.object({
       endpoints: z.optional(z.object({ ips: z.array(z.string()), ports: z.array(containerPort) })),
     }),
   ),
+  agent: z.optional(z.object({ excludedNamespaces: z.array(z.string()), ignoreDaemonSetTraffic: z.boolean(), source: z.string() })),
 }) satisfies z.ZodMiniType<Inventory>;
 
 export const SnapshotSchema = z.object({
@@ -92,6 +94,7 @@ export function parseSnapshot(doc: unknown, source: string): LoadedSnapshot {
     createdAt,
     ...(s.metadata.context ? { context: s.metadata.context } : {}),
     data: {
+      broker: brokerLine(s.broker.pods, s.broker.traffic),
       pods: pods.items,
       services: services.items,
       rows: traffic.items,
