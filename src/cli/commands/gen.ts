@@ -48,7 +48,11 @@ const OUTPUT_OPTIONS = {
     describe: "true|client: only write files; server: also validate on the API server; false: see --apply",
   },
   apply: { type: "boolean", default: false, describe: "Apply to the cluster after a server-side dry run" },
-  force: { type: "boolean", default: false, describe: "Overwrite files, or change live objects, that kubectl-guardian did not write" },
+  force: {
+    type: "boolean",
+    default: false,
+    describe: "Overwrite files, or change live objects, that kubectl-guardian did not write; apply on incomplete evidence",
+  },
   "force-conflicts": { type: "boolean", default: false, describe: "With --apply: take over fields another field manager owns" },
   yes: { alias: "y", type: "boolean", default: false, describe: "Do not open the review; the decisions file and --undecided decide" },
   review: { type: "boolean", default: false, describe: "Open the rule-by-rule review (needs a terminal)" },
