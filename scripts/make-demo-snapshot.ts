@@ -259,11 +259,18 @@ const snapshot = {
         pod_ip: p.ip,
         pod_namespace: p.ns,
         pod_obj: podObj(p),
-        time_stamp: naive(Date.parse(p.created)),
+        // The 1.20 line: time_stamp is the last re-post (every minute while the pod runs), started_at its start.
+        time_stamp: p.dead === true ? naive(Date.parse(p.created) + 600_000) : "2026-05-12T10:15:00",
         node_name: p.node,
         is_dead: p.dead === true,
         pod_identity: p.owner?.name ?? p.name,
         workload_selector_labels: null,
+        pod_ips: [p.ip],
+        workload_kind: p.owner?.kind ?? null,
+        workload_name: p.owner?.name ?? null,
+        capture_level: "full",
+        host_network: p.hostNetwork === true,
+        started_at: naive(Date.parse(p.created)),
       })),
     services: services
       .filter((s) => s.selector !== null || s.name === "kubernetes")
@@ -279,7 +286,17 @@ const snapshot = {
         },
         time_stamp: "2026-05-12T09:00:00",
       })),
-    traffic: rows,
+    // Unresolved peers (null), as the 1.20 broker serves rows it could not stamp: resolved from addresses here.
+    traffic: rows.map((r) => ({
+      ...r,
+      peer_kind: null,
+      peer_namespace: null,
+      peer_name: null,
+      peer_uid: null,
+      peer_workload_kind: null,
+      peer_workload_name: null,
+      peer_resolved_at: null,
+    })),
   },
   inventory: {
     // The demo's controller watches kube-system too (EXCLUDED_NAMESPACES=kguardian): CoreDNS's own rows are evidence.

@@ -15,6 +15,7 @@ const SKIP_TEXT: Record<string, string> = {
   "no-traffic": "without traffic",
   "host-network": "on the host network",
   unlabeled: "unlabeled",
+  unobserved: "not observed by the agent",
 };
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { plain, summaryLines } from "../../src/output/summary.ts";
 import { toYamlStream } from "../../src/output/yaml.ts";
-import { Cluster, svcPort, tcp } from "../support/builders.ts";
+import { Cluster, svcPort, T0, tcp } from "../support/builders.ts";
 import { gen } from "../support/generate.ts";
 
 const DIR = path.resolve(import.meta.dirname, "../fixtures/golden");
@@ -86,5 +86,37 @@ describe("seed scenarios", () => {
       "no-traffic-unlabeled.txt",
       `${summaryLines(r.result, r.objects.length, { one: "NetworkPolicy", many: "NetworkPolicies" }, plain).join("\n")}\n`,
     );
+  });
+});
+
+describe("a 1.20 broker's evidence, whole", () => {
+  it("5. evidence wording, a truncated pod, a blind-spot warning and a host-network note", async () => {
+    const { runCli } = await import("../support/io.ts");
+    const c = new Cluster().node("worker-1", "172.18.0.3");
+    c.dns();
+    const [web] = c.deployment("shop", "web", { app: "web" });
+    const [api] = c.deployment("shop", "api", { app: "api" }, { ports: [tcp(8080, "http")] });
+    c.inventory.workloads.push({ kind: "DaemonSet", name: "log-agent", namespace: "shop", selector: { app: "log-agent" } });
+    c.pod("shop", "log-agent-x1", { labels: { app: "log-agent" }, owner: { kind: "DaemonSet", name: "log-agent" } });
+    c.inventory.workloads.push({ kind: "DaemonSet", name: "node-exporter", namespace: "shop", selector: { app: "node-exporter" } });
+    c.pod(
+      "shop",
+      "node-exporter-x1",
+      { labels: { app: "node-exporter" }, owner: { kind: "DaemonSet", name: "node-exporter" }, hostNetwork: true },
+      "172.18.0.3",
+    );
+    c.connect(web!, api!, 8080).row(web!, "EGRESS", "10.96.0.10", 53, { proto: "UDP" });
+    // The api pod's answer reaches the broker's cap: its newest 20,000 rows only.
+    for (let i = 0; i < 20_000; i++) c.row(api!, "EGRESS", `198.51.100.${1 + (i % 3)}`, 443, { at: T0 + 60_000 + i });
+    for (const p of c.wire.pods)
+      Object.assign(p, {
+        pod_ips: [p.pod_ip],
+        host_network: p.pod_obj && JSON.stringify(p.pod_obj).includes('"hostNetwork":true'),
+        started_at: p.time_stamp,
+      });
+    const r = await runCli(["gen", "netpol", "--all", "-n", "shop", "--from-snapshot", "-", "--output-dir", "", "--yes"], {
+      stdin: JSON.stringify(c.snapshot()),
+    });
+    golden("broker-120.txt", `exit ${r.code}\n--- stderr\n${r.stderr}--- stdout\n${r.stdout}`);
   });
 });
