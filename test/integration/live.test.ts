@@ -470,6 +470,45 @@ describe("errors, one line each", () => {
     }
   });
 
+  it("a 1.20 broker end to end: a catalog token is refused naming the read scope; a read token reads", async () => {
+    broker.state.version = "1.20";
+    broker.state.tokens = { "cat-1": ["catalog"], "read-1": ["read"] };
+    try {
+      const cat = await gen("--all", "-n", app, "--broker-token", "cat-1");
+      expect(cat.code).toBe(1);
+      expect(cat.stderr).toMatch(
+        /^error: the broker refused the token for \/(pod|svc)\/info \(403: token lacks the 'read' scope\); reads need a token with the 'read' scope/m,
+      );
+      const ok = await runCli(genArgs(["--all", "-n", app]), { env: { ...env(), KGUARDIAN_BROKER_TOKEN: " read-1\n" } });
+      expect(ok.stderr).not.toMatch(/^error/m);
+      expect(ok.code).toBe(0);
+    } finally {
+      delete broker.state.version;
+      delete broker.state.tokens;
+    }
+  });
+
+  it("a 1.20 broker end to end: a pod cut at the 20,000-row cap is reported, and --dry-run=server changes nothing", async () => {
+    broker.state.version = "1.20";
+    const before = broker.state.pods;
+    const rows = broker.state.traffic;
+    const victim = rows.find((r) => r.pod_namespace === app && r.traffic_type === "EGRESS") as (typeof rows)[number];
+    broker.state.pods = before.map((p) => ({ ...p, pod_ips: [p.pod_ip], started_at: p.time_stamp }));
+    broker.state.traffic = [...rows, ...Array.from({ length: 20_000 }, (_, i) => ({ ...victim, uuid: `cap-${i}` }))];
+    try {
+      const r = await gen("--all", "-n", app, "--dry-run=server");
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`evidence incomplete: the broker served only the newest 20,000 rows of pod ${app}/${victim.pod_name}`);
+      expect(r.stderr).toMatch(
+        /^error: nothing was sent to the API server: the evidence is incomplete \(1 pod\(s\) cut at the broker's per-pod cap\)/m,
+      );
+    } finally {
+      delete broker.state.version;
+      broker.state.pods = before;
+      broker.state.traffic = rows;
+    }
+  });
+
   it("an unhealthy broker", async () => {
     broker.state.healthy = false;
     try {
