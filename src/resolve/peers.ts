@@ -60,9 +60,14 @@ export class PeerResolver {
     return p;
   }
 
+  /** A node (or a host-network pod on it) by address; the first name given for the address stays. */
+  private node(ip: ParsedIp, name: string): Peer {
+    return this.addressPeer(`node:${ip.text}`, () => ({ kind: "node", cidr: hostCidr(ip), node: name }));
+  }
+
   /** A pod's workload, or its node for a host-network pod; null when it has no usable selector. */
   workload(id: PodIdentity, ip: ParsedIp): Peer | null {
-    if (id.hostNetwork) return this.addressPeer(`node:${ip.text}`, () => ({ kind: "node", cidr: hostCidr(ip), node: id.nodeName ?? "" }));
+    if (id.hostNetwork) return this.node(ip, id.nodeName ?? "");
     let peer = this.byPod.get(id);
     if (peer === undefined) {
       peer = this.newWorkloadPeer(id);
@@ -101,7 +106,7 @@ export class PeerResolver {
     const pod = podAt(this.index, ip.text, t);
     if (pod) return this.workload(pod, ip) ?? "unlabeled";
     const node = this.index.nodesByIp.get(ip.text);
-    if (node !== undefined) return this.addressPeer(`node:${ip.text}`, () => ({ kind: "node", cidr: hostCidr(ip), node }));
+    if (node !== undefined) return this.node(ip, node);
     const names = from && this.names.of(from, ip);
     if (names) return this.addressPeer(`fqdn:${names.join(",")}|${ip.text}`, () => this.fqdn(names, ip));
     return this.addressPeer(`cidr:${ip.text}`, () => ({ kind: "external", cidr: hostCidr(ip) }));
@@ -117,12 +122,7 @@ export class PeerResolver {
       const id = this.index.podsByName.get(`${peer.namespace}/${peer.name}`);
       if (id) return this.workload(id, ip) ?? "unlabeled";
     }
-    if (peer.kind === "node")
-      return this.addressPeer(`node:${ip.text}`, () => ({
-        kind: "node",
-        cidr: hostCidr(ip),
-        node: this.index.nodesByIp.get(ip.text) ?? "",
-      }));
+    if (peer.kind === "node") return this.node(ip, this.index.nodesByIp.get(ip.text) ?? "");
     return this.plain(ip, t, from);
   }
 

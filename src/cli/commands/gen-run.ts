@@ -83,14 +83,14 @@ async function prepareOutputDir(o: GenOptions): Promise<void> {
   }
 }
 
+const asWarnings = (broken: WouldBreak[]): Warning[] =>
+  broken.map((w) => ({ code: "would-break", message: w.message, ...(w.workload ? { workload: w.workload } : {}) }));
+
 /** The would-break warnings are those of what is written: the review saw the full set's. */
 function replaceWouldBreak(warnings: Warning[], broken: WouldBreak[]): void {
   const kept = warnings.filter((w) => w.code !== "would-break");
   warnings.length = 0;
-  warnings.push(
-    ...kept,
-    ...broken.map((w) => ({ code: "would-break", message: w.message, ...(w.workload ? { workload: w.workload } : {}) })),
-  );
+  warnings.push(...kept, ...asWarnings(broken));
 }
 
 async function emit(o: GenOptions, objects: RenderedObject[], io: Io): Promise<WriteReport | undefined> {
@@ -175,8 +175,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
   const src = await load(o, io);
   try {
     const { gen, scope } = generateFrom(o, src);
-    for (const w of gen.wouldBreak)
-      gen.result.warnings.push({ code: "would-break", message: w.message, ...(w.workload ? { workload: w.workload } : {}) });
+    gen.result.warnings.push(...asWarnings(gen.wouldBreak));
     const early = singleTarget(scope, gen, io);
     if (early !== null) return early;
     // Review on a terminal, or the decisions file: only accepted rules go out.
