@@ -3,7 +3,15 @@ import type { ClusterIndex, PodIdentity } from "../model/cluster.ts";
 import { workloadKey, workloadLabel } from "../model/keys.ts";
 import { matches } from "../model/selector.ts";
 import type { BuildResult, Connection, Peer, PortProto, Protocol, Resolved, Warning, WorkloadPolicy, WorkloadRef } from "../model/types.ts";
-import { absenceWarnings, blindNeighbours, checkNamespaceLabels, checkSelector, checkSystemNamespaces, checkUdpServers } from "./checks.ts";
+import {
+  absenceWarnings,
+  blindNeighbours,
+  checkNamespaceLabels,
+  checkSelector,
+  checkSystemNamespaces,
+  checkUdpServers,
+  udpDedupWarnings,
+} from "./checks.ts";
 import { buildRules, comparePorts, type RuleContext } from "./rules.ts";
 
 export interface BuildOptions {
@@ -156,7 +164,7 @@ export function buildPolicies(index: ClusterIndex, resolved: Resolved, opts: Bui
     const label = workloadLabel(target);
     warnings.push(...checkSelector(index, target, p.selector, p.absent, label), ...absenceWarnings(p, label));
     if (opts.policyTypes.includes("Ingress")) warnings.push(...checkUdpServers(index, workloadKey(target), p, label));
-    warnings.push(...unobservedRules(index, p, label), ...blindNeighbours(index, p, label));
+    warnings.push(...unobservedRules(index, p, label), ...blindNeighbours(index, p, label), ...udpDedupWarnings(p, label));
   }
   warnings.push(...checkNamespaceLabels(index, policies), ...checkSystemNamespaces(policies));
   const defaultDeny = opts.defaultDeny ? [...new Set(targets.map((t) => t.namespace))].sort() : [];

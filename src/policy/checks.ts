@@ -133,6 +133,29 @@ export function checkUdpServers(index: ClusterIndex, key: string, p: WorkloadPol
     }));
 }
 
+/**
+ * The agent stores a UDP egress only when no egress row from that pod to the same address exists (ports
+ * compared whatever the protocol): a second UDP port to a peer, or TCP beside UDP on one port, is never
+ * recorded. Where UDP to a peer was seen, say that more of it may go unseen and would be denied.
+ */
+export function udpDedupWarnings(p: WorkloadPolicy, label: string): Warning[] {
+  const out: Warning[] = [];
+  for (const r of p.egress) {
+    // DNS rules already allow 53 over both protocols.
+    const dns = r.peer.kind === "workload" && r.peer.role === "dns";
+    const udp = r.ports.filter((x) => x.protocol === "UDP" && !(dns && x.port === 53)).map((x) => x.port);
+    const peer = describePeer(r.peer);
+    if (r.synthetic || udp.length === 0) continue;
+    out.push({
+      code: "udp-dedup",
+      workload: p.workload,
+      ruleId: r.id,
+      message: `${label}: egress rule ${r.id} to ${peer} allows UDP ${udp.join(",")}: the kguardian agent stores one UDP egress per peer address, so other UDP ports to it, or TCP on ${udp.length === 1 ? "that port" : "those ports"}, may be in use unrecorded and would be denied`,
+    });
+  }
+  return out;
+}
+
 /** kguardian's advice: let an application run under normal load 5 to 15 minutes before generating. */
 const MIN_OBSERVATION_MS = 5 * 60_000;
 

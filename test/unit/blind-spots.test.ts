@@ -79,4 +79,17 @@ describe("the agent's blind spots", () => {
     expect(r.result.warnings.filter((x) => x.code === "agent-blind")).toEqual([]);
     expect(toAgent([])).toBeUndefined();
   });
+
+  it("a UDP egress rule says further UDP ports, or TCP beside it, to that peer go unrecorded; DNS is exempt", () => {
+    const c = world();
+    const web = c.inventory.pods.find((p) => p.name.startsWith("web"));
+    if (!web) throw new Error("the world has a web pod");
+    c.row(web, "EGRESS", "203.0.113.7", 4789, { proto: "UDP" }).row(web, "EGRESS", "203.0.113.8", 443);
+    const r = gen(c, { allowDns: true });
+    const policy = r.result.policies.find((p) => p.workload.name === "web");
+    const udpRule = policy?.egress.find((x) => x.ports.some((p) => p.port === 4789));
+    const dedup = r.result.warnings.filter((w) => w.code === "udp-dedup");
+    expect(dedup.map((w) => w.ruleId)).toEqual([udpRule?.id]);
+    expect(dedup[0]?.message).toContain("allows UDP 4789: the kguardian agent stores one UDP egress per peer address");
+  });
 });

@@ -15,7 +15,11 @@ export const HOSTNAMES_OPTIONS = {
 } as const satisfies Record<string, Options>;
 
 export const SINCE_OPTIONS = {
-  since: { type: "string", describe: "Only traffic newer than this (e.g. 30m, 2h, 7d)" },
+  since: {
+    type: "string",
+    describe:
+      "Only connections of this window (e.g. 30m, 2h, 7d): first seen in it, or by a pod running in it (a row holds only its first sighting, so an older connection of a running pod may still be open)",
+  },
 } as const satisfies Record<string, Options>;
 
 /** Offline sources, for commands that can work without a cluster. */
