@@ -14,6 +14,14 @@ export interface BrokerLocation {
   service: string;
   pod: string;
   port: number;
+  /** The broker's POD_TRAFFIC_RETENTION_DAYS, when its pod spec sets it literally. */
+  retentionDays?: number;
+}
+
+/** A literal env value of the pod's containers (valueFrom is not followed). */
+function envOf(pod: V1Pod, name: string): string | undefined {
+  for (const c of pod.spec?.containers ?? []) for (const e of c.env ?? []) if (e.name === name && e.value !== undefined) return e.value;
+  return undefined;
 }
 
 const code = (e: unknown) => (e as { code?: number }).code;
@@ -95,7 +103,14 @@ export async function findBroker(kc: KubeConfig, o: { namespace: string; service
     if (port === undefined)
       throw new BrokerLookupError(`broker pod ${o.namespace}/${pod.metadata?.name} declares no container port named "${target}"`);
   }
-  return { namespace: o.namespace, service: name, pod: pod.metadata?.name as string, port };
+  const retention = envOf(pod, "POD_TRAFFIC_RETENTION_DAYS")?.trim();
+  return {
+    namespace: o.namespace,
+    service: name,
+    pod: pod.metadata?.name as string,
+    port,
+    ...(retention && /^\d+$/.test(retention) ? { retentionDays: Number(retention) } : {}),
+  };
 }
 
 export interface Forward {

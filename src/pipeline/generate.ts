@@ -10,10 +10,9 @@ import { shortObservation } from "../policy/checks.ts";
 import { fqdnWithoutDns, renderCilium, renderCiliumDefaultDeny } from "../policy/cilium.ts";
 import { renderDefaultDeny, renderNetworkPolicy } from "../policy/networkpolicy.ts";
 import { validateObjects } from "../policy/validate.ts";
-import { buildIndex } from "../resolve/cluster-index.ts";
-import { resolveTraffic } from "../resolve/resolve.ts";
 import type { NetworkPolicyLike } from "../verify/evaluate.ts";
 import { replay, type WouldBreak } from "../verify/replay.ts";
+import { type Folded, foldAll } from "./fold.ts";
 
 export type Scope = { kind: "pod"; namespace: string; name: string } | { kind: "namespace"; namespace: string } | { kind: "all" };
 
@@ -79,13 +78,16 @@ export function renderPolicies(
   return objects;
 }
 
-export function generate(inventory: Inventory, data: TrafficData, opts: GenerateOptions): GenerateResult {
-  const index = buildIndex(inventory, data);
+/** The resolve options a generation implies: what a streaming load must fold with. */
+export const resolveOptionsOf = (opts: Pick<GenerateOptions, "since" | "includeDropped">) => ({
+  ...(opts.since !== undefined ? { since: opts.since } : {}),
+  includeDropped: opts.includeDropped,
+});
+
+/** `folded`: the rows already folded as they were read (live runs); else `data.rows` are folded here. */
+export function generate(inventory: Inventory, data: TrafficData, opts: GenerateOptions, folded?: Folded): GenerateResult {
+  const { index, resolved } = folded ?? foldAll(inventory, data, resolveOptionsOf(opts));
   const targets = selectTargets(index, opts.scope);
-  const resolved = resolveTraffic(index, data, {
-    ...(opts.since !== undefined ? { since: opts.since } : {}),
-    includeDropped: opts.includeDropped,
-  });
   const result = buildPolicies(index, resolved, {
     targets,
     allowDns: opts.allowDns,

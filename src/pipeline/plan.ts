@@ -1,6 +1,9 @@
 // Which pods' traffic a run must read. Pure. The broker keys traffic by local pod, so a UDP server's
-// ingress evidence (the broker records no UDP INGRESS rows) lives in its clients' rows.
+// ingress evidence (the broker records no UDP INGRESS rows) lives in its clients' rows. A departed pod
+// is read only when its rows can still be evidence: it was alive in the window, and the broker has
+// not pruned them.
 
+import type { PodIdentity } from "../model/cluster.ts";
 import { workloadKey } from "../model/keys.ts";
 import type { BrokerPod, Inventory } from "../model/types.ts";
 import { buildIndex } from "../resolve/cluster-index.ts";
@@ -11,22 +14,61 @@ export interface FetchPlan {
   pods: { name: string; namespace: string }[];
   /** Set when the plan had to widen to every pod, and why. */
   widened?: string;
+  /** Departed pods not read, each reason with its count. */
+  skipped: { reason: string; pods: number }[];
 }
 
-export function planFetch(inventory: Inventory, brokerPods: BrokerPod[], scope: Scope): FetchPlan {
+export interface FetchWindow {
+  /** When the data is read, ms. */
+  now: number;
+  /** --since as a time, ms. */
+  since?: number | undefined;
+  /** The broker's POD_TRAFFIC_RETENTION_DAYS (0: never pruned); undefined: its default. */
+  retentionDays?: number | undefined;
+  /** Only the 1.20 line stamps a pod's last sighting (time_stamp) and prunes departed pods' rows. */
+  broker: "1.12" | "1.20";
+}
+
+/** 1.20's default POD_TRAFFIC_RETENTION_DAYS. */
+export const RETENTION_DAYS = 14;
+const HOUR = 3_600_000;
+// A pod is re-posted every 60 s while it runs and swept as dead 900 s after its last post: it may have
+// lived that long past its last sighting.
+const AFTER_LAST_SEEN = 15 * 60_000;
+
+/** Why a departed pod's rows cannot be evidence in this window, or null. */
+function outOfWindow(p: PodIdentity, w: FetchWindow): string | null {
+  if (w.broker !== "1.20" || p.live || p.lastSeen === undefined) return null;
+  const end = p.lastSeen + AFTER_LAST_SEEN;
+  if (w.since !== undefined && end < w.since) return "gone before --since";
+  const days = w.retentionDays ?? RETENTION_DAYS;
+  // Its rows were first seen while it ran, so all are past retention; the pruner runs hourly.
+  if (days > 0 && end < w.now - days * 86_400_000 - HOUR)
+    return `gone more than POD_TRAFFIC_RETENTION_DAYS=${days} days ago${w.retentionDays === undefined ? " (the broker's default)" : ""}, so the broker has pruned its rows`;
+  return null;
+}
+
+export function planFetch(inventory: Inventory, brokerPods: BrokerPod[], scope: Scope, window?: FetchWindow): FetchPlan {
   const index = buildIndex(inventory, { pods: brokerPods, services: [], rows: [] });
   const all = [...index.podsByName.values()];
-  const everything = () => all.map((p) => ({ name: p.name, namespace: p.namespace }));
-  if (scope.kind === "all") return { pods: everything() };
+  const out = (pods: PodIdentity[], widened?: string): FetchPlan => {
+    const skipped = new Map<string, number>();
+    const read = pods.filter((p) => {
+      const why = window ? outOfWindow(p, window) : null;
+      if (why) skipped.set(why, (skipped.get(why) ?? 0) + 1);
+      return why === null;
+    });
+    return {
+      pods: read.map((p) => ({ name: p.name, namespace: p.namespace })),
+      ...(widened ? { widened } : {}),
+      skipped: [...skipped].sort(([a], [b]) => (a < b ? -1 : 1)).map(([reason, n]) => ({ reason, pods: n })),
+    };
+  };
+  if (scope.kind === "all") return out(all);
   const targets = new Set(selectTargets(index, scope).map(workloadKey));
   // Dead pods of a target workload count too: their rows are evidence from before the last rollout.
   const mine = all.filter((p) => (scope.kind === "namespace" ? p.namespace === scope.namespace : targets.has(workloadKey(p.workload))));
   const udp = mine.find((p) => p.containerPorts.some((c) => c.protocol === "UDP"));
-  if (udp) {
-    return {
-      pods: everything(),
-      widened: `${udp.namespace}/${udp.name} serves UDP, whose clients' rows are the only evidence of its ingress`,
-    };
-  }
-  return { pods: mine.map((p) => ({ name: p.name, namespace: p.namespace })) };
+  if (udp) return out(all, `${udp.namespace}/${udp.name} serves UDP, whose clients' rows are the only evidence of its ingress`);
+  return out(mine);
 }

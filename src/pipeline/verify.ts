@@ -1,10 +1,9 @@
 // `verify`: every observed ALLOW flow replayed against live ∪ proposed policies. Pure.
 import type { Inventory, TrafficData } from "../model/types.ts";
-import { buildIndex } from "../resolve/cluster-index.ts";
-import { resolveTraffic } from "../resolve/resolve.ts";
 import type { CiliumPolicyLike, NetworkPolicyLike } from "../verify/evaluate.ts";
 import type { AnyPolicy } from "../verify/merge.ts";
 import { replay, type WouldBreak } from "../verify/replay.ts";
+import { type Folded, foldAll } from "./fold.ts";
 
 export interface VerifyResult {
   /** Observed connections in scope. */
@@ -22,9 +21,9 @@ export function verify(
   policies: AnyPolicy[],
   scope: { namespace?: string },
   opts: { since?: number } = {},
+  folded?: Folded,
 ): VerifyResult {
-  const index = buildIndex(inventory, data);
-  const resolved = resolveTraffic(index, data, opts.since !== undefined ? { since: opts.since } : {});
+  const { index, resolved } = folded ?? foldAll(inventory, data, opts.since !== undefined ? { since: opts.since } : {});
   const inScope = resolved.connections.filter((c) => {
     if (!scope.namespace) return true;
     const ns = (p: typeof c.src) => (p.kind === "workload" ? p.workload.namespace : null);

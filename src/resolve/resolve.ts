@@ -61,7 +61,7 @@ class Resolution {
   private readonly index: ClusterIndex;
   private readonly opts: ResolveOptions;
 
-  constructor(index: ClusterIndex, data: TrafficData, opts: ResolveOptions) {
+  constructor(index: ClusterIndex, data: Pick<TrafficData, "hostnames">, opts: ResolveOptions) {
     this.index = index;
     this.opts = opts;
     this.peers = new PeerResolver(index, data.hostnames ?? [], this.ipOf, this.warnings);
@@ -184,21 +184,40 @@ class Resolution {
   }
 }
 
-export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: ResolveOptions = {}): Resolved {
-  const r = new Resolution(index, data, opts);
-  for (const row of data.rows) {
-    const c = r.check(row);
-    if (!c) continue;
-    const svc = c.ingress ? undefined : index.servicesByIp.get(c.peerIp.text);
-    if (svc) r.toService(c, svc);
-    else r.direct(c);
+/**
+ * Rows folded into connections as they arrive (one pod's answer at a time), so that no stage needs all
+ * rows at once: memory grows with connections and pods, not rows.
+ */
+export class TrafficFold {
+  private readonly r: Resolution;
+  private readonly index: ClusterIndex;
+  private rows = 0;
+  constructor(index: ClusterIndex, data: Pick<TrafficData, "hostnames">, opts: ResolveOptions = {}) {
+    this.index = index;
+    this.r = new Resolution(index, data, opts);
   }
-  r.peers.done();
-  return {
-    connections: r.conns.done(),
-    skipped: r.skipped,
-    warnings: r.warnings.list(),
-    rows: data.rows.length,
-    unexpressed: r.unexpressed,
-  };
+
+  add(rows: readonly TrafficRow[]): void {
+    const r = this.r;
+    this.rows += rows.length;
+    for (const row of rows) {
+      const c = r.check(row);
+      if (!c) continue;
+      const svc = c.ingress ? undefined : this.index.servicesByIp.get(c.peerIp.text);
+      if (svc) r.toService(c, svc);
+      else r.direct(c);
+    }
+  }
+
+  done(): Resolved {
+    const r = this.r;
+    r.peers.done();
+    return { connections: r.conns.done(), skipped: r.skipped, warnings: r.warnings.list(), rows: this.rows, unexpressed: r.unexpressed };
+  }
+}
+
+export function resolveTraffic(index: ClusterIndex, data: TrafficData, opts: ResolveOptions = {}): Resolved {
+  const fold = new TrafficFold(index, data, opts);
+  fold.add(data.rows);
+  return fold.done();
 }

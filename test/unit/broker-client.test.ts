@@ -116,7 +116,7 @@ describe("fetching a run's data", () => {
   it("makes one /pod/info, one /svc/info and one call per pod name, keeping only wanted namespaces", async () => {
     const c = world();
     broker = await startFakeBroker({ ...c.wire });
-    const r = await fetchBrokerData(client(broker), (pods) => pods.filter((p) => p.namespace === "shop"), {
+    const r = await fetchBrokerData(client(broker), ({ pods }) => pods.filter((p) => p.namespace === "shop"), {
       concurrency: 8,
       keepWire: true,
     });
@@ -126,7 +126,7 @@ describe("fetching a run's data", () => {
     expect(new Set(r.data.rows.map((x) => x.podNamespace))).toEqual(new Set(["shop"]));
     expect(r.wire.traffic).toHaveLength(r.data.rows.length);
     // A plain run keeps no raw records.
-    const lean = await fetchBrokerData(client(broker), (pods) => pods, { concurrency: 8 });
+    const lean = await fetchBrokerData(client(broker), ({ pods }) => pods, { concurrency: 8 });
     expect(lean.wire.traffic).toEqual([]);
   });
 
@@ -134,7 +134,7 @@ describe("fetching a run's data", () => {
     const c = world();
     broker = await startFakeBroker({ ...c.wire });
     broker.fault("/pod/traffic/api-", { status: 500 });
-    const r = await fetchBrokerData(client(broker, { retries: 0 }), (pods) => pods, { concurrency: 2 });
+    const r = await fetchBrokerData(client(broker, { retries: 0 }), ({ pods }) => pods, { concurrency: 2 });
     expect(r.failures.map((f) => f.pod.name)).toEqual(["api-5d8f7c9b4-axk2p"]);
     expect(r.data.rows.length).toBeGreaterThan(0);
   });

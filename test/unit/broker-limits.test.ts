@@ -40,7 +40,7 @@ describe("the 1.20 broker's limits", () => {
     const [web] = c.deployment("shop", "web", { app: "web" });
     for (let i = 0; i < PER_POD_CAP + 5; i++) c.row(web!, "EGRESS", `198.51.${Math.floor(i / 250)}.${i % 250}`, 443, { at: T0 + i });
     broker = await startFakeBroker({ ...as120(c).wire, version: "1.20" });
-    const r = await fetchBrokerData(client(broker), (p) => p, { concurrency: 4 });
+    const r = await fetchBrokerData(client(broker), ({ pods }) => pods, { concurrency: 4 });
     expect(r.data.rows).toHaveLength(PER_POD_CAP);
     expect(r.truncated).toEqual([web!.name]);
   });
@@ -50,7 +50,7 @@ describe("the 1.20 broker's limits", () => {
     broker = await startFakeBroker({ ...c.wire, version: "1.20", budget: { waitMs: 50, holdMs: 150 } });
     const waits: number[] = [];
     const b = client(broker, { onBusy: (_r, ms) => waits.push(ms) });
-    const r = await fetchBrokerData(b, (p) => p, { concurrency: 6 });
+    const r = await fetchBrokerData(b, ({ pods }) => pods, { concurrency: 6 });
     expect(r.failures).toEqual([]);
     expect(r.data.rows).toHaveLength(6);
     expect(r.busyWaits).toBeGreaterThan(0);
@@ -61,7 +61,7 @@ describe("the 1.20 broker's limits", () => {
   it("the default concurrency stays within the budget: no read is refused", async () => {
     const { c } = pods(12);
     broker = await startFakeBroker({ ...c.wire, version: "1.20", budget: { waitMs: 50, holdMs: 100 } });
-    const r = await fetchBrokerData(client(broker), (p) => p, { concurrency: 4 });
+    const r = await fetchBrokerData(client(broker), ({ pods }) => pods, { concurrency: 4 });
     expect(r.busyWaits).toBe(0);
     expect(r.data.rows).toHaveLength(12);
   });
@@ -70,7 +70,7 @@ describe("the 1.20 broker's limits", () => {
     const { c } = pods(1);
     broker = await startFakeBroker({ ...c.wire, version: "1.20" });
     broker.fault("/pod/traffic/", { status: 503, body: "database busy: canceling statement due to statement timeout; retry after 5 s" });
-    const r = await fetchBrokerData(client(broker, { timeoutMs: 1000 }), (p) => p, { concurrency: 4 });
+    const r = await fetchBrokerData(client(broker, { timeoutMs: 1000 }), ({ pods }) => pods, { concurrency: 4 });
     expect(r.failures.map((f) => f.error.kind)).toEqual(["busy"]);
     expect(r.failures[0]?.error.message).toContain("stayed busy");
   });
@@ -102,7 +102,7 @@ describe("the 1.20 broker's limits", () => {
   it("a 1.12 broker serves every row and has no budget", async () => {
     const { c } = pods(6);
     broker = await startFakeBroker({ ...c.wire, budget: { waitMs: 1, holdMs: 50 } });
-    const r = await fetchBrokerData(client(broker), (p) => p, { concurrency: 6 });
+    const r = await fetchBrokerData(client(broker), ({ pods }) => pods, { concurrency: 6 });
     expect([r.busyWaits, r.data.rows.length, r.truncated.length]).toEqual([0, 6, 0]);
   });
 });

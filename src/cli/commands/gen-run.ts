@@ -12,6 +12,7 @@ import type { WouldBreak } from "../../verify/replay.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { colorEnabled, type Io } from "../io.ts";
 import { kubeTarget, type Loaded } from "../load.ts";
+import { progressFor } from "../progress.ts";
 import { GENERATOR } from "../version.ts";
 import type { GenOptions } from "./gen.ts";
 import type { Decided } from "./gen-decide.ts";
@@ -160,6 +161,7 @@ async function writeAndSummarise(
   paint: Paint,
 ): Promise<{ code: number | null; stats: { rows: number; workloads: number; rules: number } }> {
   const write = await emit(o, objects, io);
+  progressFor(io).clear();
   const rules = decided.policies.reduce((n, p) => n + p.ingress.length + p.egress.length, 0);
   const written = { ...gen.result, stats: { ...gen.result.stats, workloads: decided.policies.length, rules } };
   for (const line of summaryLines(written, objects.length, kindNames(o), paint, write, o.verbose)) io.stderr.write(`${line}\n`);
@@ -173,25 +175,33 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
   const paint = colorEnabled(io, o.color) ? ansi : plain;
   await prepareOutputDir(o);
   const src = await load(o, io);
+  const progress = progressFor(io);
   try {
+    progress.phase("generate");
     const { gen, scope } = generateFrom(o, src);
     gen.result.warnings.push(...asWarnings(gen.wouldBreak));
     const early = singleTarget(scope, gen, io);
     if (early !== null) return early;
     // Review on a terminal, or the decisions file: only accepted rules go out.
     const { decide } = await import("./gen-decide.ts");
+    progress.clear();
     const decided = await decide(o, gen, io, src.snapshot.context ?? "demo", paint === ansi);
     if (decided.quit) {
       for (const n of decided.notes) io.stderr.write(`${n}\n`);
       return decided.interrupted ? EXIT.interrupted : EXIT.ok;
     }
-    const objects = renderPolicies(decided.policies, gen.result.defaultDeny, {
-      generator: GENERATOR,
-      type: o.type,
-      clusterwide: o.clusterwide,
-    });
-    const broken = wouldBreak(gen, decided.policies, { generator: GENERATOR }, o.type === "kubernetes" ? objects : undefined);
+    // Decisions only remove: with every rule kept, what generate rendered, validated and replayed stands.
+    const count = (ps: WorkloadPolicy[]) => ps.reduce((n, p) => n + 1 + p.ingress.length + p.egress.length, 0);
+    const unchanged = count(decided.policies) === count(gen.result.policies);
+    progress.phase("validate");
+    const objects = unchanged
+      ? gen.objects
+      : renderPolicies(decided.policies, gen.result.defaultDeny, { generator: GENERATOR, type: o.type, clusterwide: o.clusterwide });
+    const broken = unchanged
+      ? gen.wouldBreak
+      : wouldBreak(gen, decided.policies, { generator: GENERATOR }, o.type === "kubernetes" ? objects : undefined);
     replaceWouldBreak(gen.result.warnings, broken);
+    progress.phase("write");
     const { code, stats } = await writeAndSummarise(o, src, gen, decided, objects, io, paint);
     if (code !== null) return code;
     if ((o.apply || o.dryRun === "server") && objects.length > 0) {
@@ -208,6 +218,7 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
     if (failed.some((f) => f.evidence) || src.failures.length > 0 || (o.strict && failed.length > 0)) return EXIT.error;
     return broken.length > 0 ? EXIT.wouldBreak : EXIT.ok;
   } finally {
+    progress.clear();
     await src.close();
   }
 }

@@ -3,14 +3,15 @@
 import { workloadKey, workloadLabel } from "../../model/keys.ts";
 import type { Warning } from "../../model/types.ts";
 import type { GenerateResult, Scope } from "../../pipeline/generate.ts";
-import { generate, ScopeError } from "../../pipeline/generate.ts";
+import { generate, resolveOptionsOf, ScopeError } from "../../pipeline/generate.ts";
 import { PER_POD_CAP } from "../../sources/broker/fetch.ts";
 import { CliError, EXIT } from "../errors.ts";
 import type { Common } from "../flags/common.ts";
 import type { Generation } from "../flags/generate.ts";
 import type { Source } from "../flags/source.ts";
 import type { Io } from "../io.ts";
-import { hostnamesSkipped, type Loaded, loadCluster, loadDemo, loadSnapshotFile, withHostnames } from "../load.ts";
+import { addHostnames, hostnamesSkipped, type Loaded, loadDemo, loadSnapshotFile, readHostnamesFlag } from "../load.ts";
+import { loadCluster } from "../load-cluster.ts";
 import { GENERATOR } from "../version.ts";
 
 export interface GenerationInput extends Generation, Pick<Common, "verbose"> {
@@ -23,18 +24,15 @@ const NO_TRAFFIC_HINT =
   "Let the workload run 5-15 minutes under normal load, generate some traffic, and check that the kguardian broker has data for it.";
 
 export async function load(o: GenerationInput, io: Io): Promise<Loaded> {
-  const src =
-    o.source.kind === "demo"
-      ? await loadDemo()
-      : o.source.kind === "snapshot"
-        ? await loadSnapshotFile(o.source.path, io)
-        : await loadCluster(o.source.flags, o.scopeFor, io, Date.now());
-  try {
-    return await withHostnames(src, o.hostnames, io.stdin);
-  } catch (e) {
-    await src.close();
-    throw e;
+  // Names first: a live run resolves each pod's rows as they arrive, and a bad file fails before any request.
+  const hostnames = await readHostnamesFlag(o.hostnames, io.stdin);
+  if (o.source.kind === "cluster") {
+    const now = Date.now();
+    const resolve = resolveOptionsOf({ includeDropped: o.includeDropped, ...(o.since !== undefined ? { since: now - o.since } : {}) });
+    return loadCluster(o.source.flags, o.scopeFor, io, now, { resolve, ...(hostnames ? { hostnames } : {}) });
   }
+  const src = o.source.kind === "demo" ? await loadDemo() : await loadSnapshotFile(o.source.path, io);
+  return addHostnames(src, hostnames);
 }
 
 /** The pipeline on the loaded evidence, with the source's own warnings in front. */
@@ -43,21 +41,26 @@ export function generateFrom(o: GenerationInput, src: Loaded): { gen: GenerateRe
   const snap = src.snapshot;
   let gen: GenerateResult;
   try {
-    gen = generate(snap.inventory, snap.data, {
-      scope,
-      type: o.type,
-      clusterwide: o.clusterwide,
-      allowDns: o.allowDns,
-      minFlows: o.minFlows,
-      policyTypes: o.policyTypes,
-      defaultDeny: o.defaultDeny,
-      includeDropped: o.includeDropped,
-      includeUnobserved: o.includeUnobserved,
-      // "Now" is when the data was read, so that --since means the same on every run of a snapshot.
-      ...(o.since !== undefined ? { since: snap.createdAt - o.since } : {}),
-      readAt: snap.createdAt,
-      generator: GENERATOR,
-    });
+    gen = generate(
+      snap.inventory,
+      snap.data,
+      {
+        scope,
+        type: o.type,
+        clusterwide: o.clusterwide,
+        allowDns: o.allowDns,
+        minFlows: o.minFlows,
+        policyTypes: o.policyTypes,
+        defaultDeny: o.defaultDeny,
+        includeDropped: o.includeDropped,
+        includeUnobserved: o.includeUnobserved,
+        // "Now" is when the data was read, so that --since means the same on every run of a snapshot.
+        ...(o.since !== undefined ? { since: snap.createdAt - o.since } : {}),
+        readAt: snap.createdAt,
+        generator: GENERATOR,
+      },
+      src.folded,
+    );
   } catch (e) {
     if (e instanceof ScopeError) throw new CliError(e.message, EXIT.error, "List the pods with 'kubectl get pods -n <namespace>'.");
     throw e;

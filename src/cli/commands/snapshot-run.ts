@@ -3,10 +3,12 @@
 import { writeAtomic } from "../../output/files.ts";
 import { SNAPSHOT_API_VERSION, SNAPSHOT_KIND, sanitiseWire } from "../../sources/snapshot/snapshot.ts";
 import type { Io } from "../io.ts";
-import { hostnamesSkipped, loadCluster, withHostnames } from "../load.ts";
+import { addHostnames, hostnamesSkipped, readHostnamesFlag } from "../load.ts";
+import { loadCluster } from "../load-cluster.ts";
 import type { SnapshotOptions } from "./snapshot.ts";
 
 export async function execute(f: SnapshotOptions, io: Io): Promise<number> {
+  const names = await readHostnamesFlag(f.hostnames, io.stdin);
   const now = Date.now();
   const src = await loadCluster(
     { ...f.cluster, keepWire: true },
@@ -15,7 +17,7 @@ export async function execute(f: SnapshotOptions, io: Io): Promise<number> {
     now,
   );
   try {
-    await withHostnames(src, f.hostnames, io.stdin);
+    addHostnames(src, names);
     const hostnames = src.snapshot.data.hostnames ?? [];
     const doc = {
       apiVersion: SNAPSHOT_API_VERSION,

@@ -7,7 +7,8 @@ import { verify } from "../../pipeline/verify.ts";
 import { type AnyPolicy, mergePolicies } from "../../verify/merge.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { type Io, readStdin } from "../io.ts";
-import { hostnamesSkipped, type Loaded, loadCluster, loadDemo, loadSnapshotFile, withHostnames } from "../load.ts";
+import { addHostnames, hostnamesSkipped, type Loaded, loadDemo, loadSnapshotFile, readHostnamesFlag } from "../load.ts";
+import { loadCluster } from "../load-cluster.ts";
 import { GENERATOR } from "../version.ts";
 import type { VerifyOptions } from "./verify.ts";
 
@@ -46,13 +47,16 @@ export async function readPolicies(where: string, io: Io): Promise<AnyPolicy[]> 
 /** Evidence and the live policies (for a cluster source), plus notes the run will print. */
 async function loadWithLive(o: VerifyOptions, io: Io): Promise<{ src: Loaded; live: AnyPolicy[]; notes: string[] }> {
   const notes: string[] = [];
-  if (o.source.kind === "demo") return { src: await loadDemo(), live: [], notes };
-  if (o.source.kind === "snapshot") return { src: await loadSnapshotFile(o.source.path, io), live: [], notes };
+  const hostnames = await readHostnamesFlag(o.hostnames, io.stdin);
+  if (o.source.kind === "demo") return { src: addHostnames(await loadDemo(), hostnames), live: [], notes };
+  if (o.source.kind === "snapshot") return { src: addHostnames(await loadSnapshotFile(o.source.path, io), hostnames), live: [], notes };
+  const now = Date.now();
   const cluster = await loadCluster(
     o.source.flags,
     (ns) => (o.namespace === undefined ? { kind: "all" } : { kind: "namespace", namespace: ns }),
     io,
-    Date.now(),
+    now,
+    { resolve: o.since !== undefined ? { since: now - o.since } : {}, ...(hostnames ? { hostnames } : {}) },
   );
   const { listLivePolicies } = await import("../../cluster/policies.ts");
   const l = await listLivePolicies(cluster.kube.kc);
@@ -77,13 +81,12 @@ export async function execute(o: VerifyOptions, io: Io): Promise<number> {
   const offline = o.source.kind !== "cluster";
   const { src, live, notes } = await loadWithLive(o, io);
   try {
-    await withHostnames(src, o.hostnames, io.stdin);
     if (src.snapshot.malformed.hostnames > 0) notes.push(hostnamesSkipped(src.snapshot.malformed.hostnames));
     if (offline) notes.push("offline source: the cluster's live policies are not included");
     const policies = mergePolicies(live, proposed);
     const namespace = o.allNamespaces ? undefined : (o.namespace ?? (offline ? undefined : src.defaultNamespace));
     const since = o.since !== undefined ? { since: src.snapshot.createdAt - o.since } : {};
-    const r = verify(src.snapshot.inventory, src.snapshot.data, policies, namespace ? { namespace } : {}, since);
+    const r = verify(src.snapshot.inventory, src.snapshot.data, policies, namespace ? { namespace } : {}, since, src.folded);
     const { lines, unknown } = print(o, r, io);
     if (unknown.length)
       notes.push(

@@ -1,5 +1,5 @@
 // One /pod/info and one /svc/info per run, then per-pod traffic with bounded concurrency.
-import type { BrokerPod, TrafficData } from "../../model/types.ts";
+import type { BrokerPod, BrokerService, TrafficData, TrafficRow } from "../../model/types.ts";
 import { type BrokerClient, BrokerError, mapLimit } from "./client.ts";
 import { brokerLine } from "./schema.ts";
 
@@ -30,17 +30,26 @@ export interface FetchOptions {
   /** Keep the raw records (for snapshots); a plain run drops them to halve its memory. */
   keepWire?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** Each answer's rows as it arrives; given, rows are handed over and not kept (data.rows stays empty). */
+  onRows?: (rows: TrafficRow[]) => void;
+}
+
+/** What is known before any traffic is read: the broker's line, its pods and Services. */
+export interface BrokerCatalog {
+  broker: "1.12" | "1.20";
+  pods: BrokerPod[];
+  services: BrokerService[];
 }
 
 export async function fetchBrokerData(
   client: BrokerClient,
-  choose: (brokerPods: BrokerPod[]) => PodRef[],
+  choose: (catalog: BrokerCatalog) => PodRef[],
   o: FetchOptions,
 ): Promise<FetchResult> {
   await client.health();
   const [pods, services] = await Promise.all([client.podInfo(), client.svcInfo()]);
   const line = brokerLine(pods.wire);
-  const wanted = choose(pods.items);
+  const wanted = choose({ broker: line, pods: pods.items, services: services.items });
   // The broker keys traffic by pod name across namespaces: one call per name, rows filtered by namespace.
   const byName = new Map<string, Set<string>>();
   for (const p of wanted) byName.set(p.name, (byName.get(p.name) ?? new Set()).add(p.namespace));
@@ -57,7 +66,9 @@ export async function fetchBrokerData(
       if (line === "1.20" && r.items.length + r.malformed >= PER_POD_CAP) truncated.push(name);
       const ns = byName.get(name) as Set<string>;
       const keep = r.items.map((row, i) => [row, o.keepWire ? r.wire[i] : undefined] as const).filter(([row]) => ns.has(row.podNamespace));
-      return keep;
+      if (!o.onRows) return keep;
+      o.onRows(keep.map(([row]) => row));
+      return o.keepWire ? keep.map(([, w]) => [undefined, w] as const) : [];
     } catch (e) {
       if (!(e instanceof BrokerError) || e.kind === "unauthorized" || e.kind === "forbidden" || e.kind === "unreachable") throw e;
       for (const namespace of byName.get(name) ?? []) failures.push({ pod: { name, namespace }, error: e });
@@ -68,7 +79,7 @@ export async function fetchBrokerData(
   });
   const rows = results.flat();
   return {
-    data: { broker: line, pods: pods.items, services: services.items, rows: rows.map(([r]) => r) },
+    data: { broker: line, pods: pods.items, services: services.items, rows: o.onRows ? [] : rows.map(([r]) => r as TrafficRow) },
     wire: o.keepWire
       ? { pods: pods.wire, services: services.wire, traffic: rows.map(([, w]) => w) }
       : { pods: [], services: [], traffic: [] },
