@@ -1,6 +1,8 @@
-// Child of the benchmark: `gen netpol -A` of the built binary end to end against a fake broker on
-// loopback (2 ms per answer) and a real kube-apiserver seeded with a synthetic cluster, beside a client
-// that follows kguardian's own strategy. Usage: node bench/e2e.ts small|medium|large
+// Child of the benchmark: `gen netpol -A` of the built binary end to end against a fake 1.20 broker on
+// loopback (2 ms per answer, its read budget enforced: a 6th concurrent traffic read waits, then gets
+// 503 Retry-After) holding the cluster's history (departed replicas), and a real kube-apiserver seeded
+// with the live cluster; beside an earlier build (--before BIN) and a client that follows kguardian's
+// own strategy. Usage: node bench/e2e.ts SIZE [--before BIN]
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
@@ -11,7 +13,7 @@ import { mapLimit } from "../src/sources/broker/client.ts";
 import { startCluster } from "../scripts/cluster/test-cluster.ts";
 import { startFakeBroker } from "../test/support/fake-broker.ts";
 import { kubeConfig, Seeder } from "../test/integration/seed.ts";
-import { SIZES, synthesise } from "./synth.ts";
+import { SIZES, synthesise, wireRow } from "./synth.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const size = SIZES[process.argv[2] as string];
@@ -19,7 +21,8 @@ if (!size) throw new Error(`unknown size ${process.argv[2]}`);
 const LATENCY_MS = 2;
 const log = (s: string) => process.stderr.write(`[e2e ${size.name}] ${s}\n`);
 
-const synth = synthesise(size);
+const before = process.argv[3] === "--before" ? process.argv[4] : undefined;
+const synth = synthesise(size, { now: Date.now() });
 const cluster = await startCluster();
 try {
   const seed = new Seeder(kubeConfig(cluster.kubeconfig));
@@ -69,12 +72,24 @@ try {
     if (s.name === "kubernetes") continue;
     await seed.core.createNamespacedService({
       namespace: s.namespace,
-      body: { metadata: { name: s.name }, spec: { clusterIP: s.clusterIPs[0], ...(s.selector ? { selector: s.selector } : {}), ports: s.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort as never, protocol: p.protocol })) } },
+      body: { metadata: { name: s.name }, spec: { clusterIP: s.clusterIPs[0] as string, ...(s.selector ? { selector: s.selector } : {}), ports: s.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort as never, protocol: p.protocol })) } },
     });
   }
   log(`seeded ${inv.pods.length} pods in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-  const broker = await startFakeBroker({ ...synth.wire(), latencyMs: LATENCY_MS });
+  // Each pod's answer serialised up front: the fake must not compete with the binary for the CPU.
+  const perPod = new Map<string, string[]>();
+  synth.eachRow((r) => {
+    const list = perPod.get(r.podName);
+    const text = JSON.stringify(wireRow(r));
+    if (list) list.push(text);
+    else perPod.set(r.podName, [text]);
+  });
+  const trafficBodies = new Map<string, Buffer>();
+  for (const [name, list] of perPod) trafficBodies.set(name, Buffer.from(`[${list.join(",")}]`));
+  perPod.clear();
+  const broker = await startFakeBroker({ ...synth.catalog(), traffic: [], trafficBodies, version: "1.20", latencyMs: LATENCY_MS });
+  log(`broker: ${synth.brokerPods.length} pod records (${synth.dead.pods} departed, ${synth.dead.withRows} with rows inside retention), ${trafficBodies.size} pods with rows`);
   // Counts the binary's API requests on their way to the API server.
   let apiRequests = 0;
   const proxy = createServer((req: IncomingMessage, res) => {
@@ -93,25 +108,40 @@ try {
     `apiVersion: v1\nkind: Config\nclusters: [{name: p, cluster: {server: "http://127.0.0.1:${(proxy.address() as { port: number }).port}", insecure-skip-tls-verify: true}}]\nusers: [{name: a, user: {token: ${cluster.adminToken}}}]\ncontexts: [{name: p, context: {cluster: p, user: a}}]\ncurrent-context: p\n`,
   );
 
-  // Ours: the built binary, its wall time and peak RSS from GNU time.
-  const started = Date.now();
-  // Async: the broker and the proxy answer from this very process.
-  const run = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-    const child = spawn("/usr/bin/time", ["-f", "TIME %e %M", path.join(ROOT, "dist/kubectl-guardian"), "gen", "netpol", "-A", "--kubeconfig", kc, "--broker-url", broker.url, "--output-dir", path.join(dir, "out"), "--yes"], {
-      env: { PATH: process.env.PATH ?? "", HOME: dir },
-      stdio: ["ignore", "ignore", "pipe"],
+  /** One `gen netpol -A` of a binary: wall time, peak RSS (GNU time), requests, reads shed. */
+  const runBinary = async (bin: string, label: string) => {
+    broker.log.length = 0;
+    broker.shed.length = 0;
+    apiRequests = 0;
+    const started = Date.now();
+    // Async: the broker and the proxy answer from this very process.
+    const run = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn("/usr/bin/time", ["-f", "TIME %e %M", bin, "gen", "netpol", "-A", "--kubeconfig", kc, "--broker-url", broker.url, "--output-dir", path.join(dir, `out-${label}`), "--yes"], {
+        env: { PATH: process.env.PATH ?? "", HOME: dir },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d) => {
+        stderr += d;
+      });
+      child.on("exit", (status) => resolve({ status, stderr }));
     });
-    let stderr = "";
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("exit", (status) => resolve({ status, stderr }));
-  });
-  const wall = (Date.now() - started) / 1000;
-  const m = /TIME ([\d.]+) (\d+)/.exec(run.stderr);
-  if (!m) throw new Error(`no timing from the run: ${run.stderr.slice(-2000)}`);
-  const ours = { wallS: wall, rssMiB: Number(m[2]) / 1024, brokerRequests: broker.log.length, apiRequests, exit: run.status, summary: run.stderr.split("\n").find((l) => /NetworkPolic/.test(l)) ?? "" };
-  log(`ours: ${wall.toFixed(1)} s, ${ours.rssMiB.toFixed(0)} MiB, ${ours.brokerRequests} broker requests, ${apiRequests} API requests`);
+    const wall = (Date.now() - started) / 1000;
+    const m = /TIME ([\d.]+) (\d+)/.exec(run.stderr);
+    if (!m) throw new Error(`no timing from the run of ${label}: ${run.stderr.slice(-2000)}`);
+    const r = { wallS: wall, rssMiB: Number(m[2]) / 1024, brokerRequests: broker.log.length, shed: broker.shed.length, apiRequests, exit: run.status, summary: run.stderr.split("\n").find((l) => /NetworkPolic/.test(l)) ?? "" };
+    log(`${label}: ${wall.toFixed(1)} s, ${r.rssMiB.toFixed(0)} MiB, ${r.brokerRequests} broker requests (${r.shed} shed), ${apiRequests} API requests, exit ${r.exit}: ${r.summary}`);
+    return r;
+  };
+  const ours = await runBinary(path.join(ROOT, "dist/kubectl-guardian"), "ours");
+  const earlier = before ? await runBinary(before, "before") : null;
+  // BENCH_PROFILE_DIR=DIR: one more run of the bundle under the V8 profiler, its .cpuprofile left in DIR.
+  const profile = process.env.BENCH_PROFILE_DIR;
+  if (profile) {
+    const wrapper = path.join(dir, "profiled");
+    writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" --cpu-prof --cpu-prof-dir="${profile}" "${path.join(ROOT, "build/kubectl-guardian.mjs")}" "$@"\n`, { mode: 0o755 });
+    await runBinary(wrapper, "profiled");
+  }
 
   // kguardian's strategy in its own process (bench/baseline.ts), on about 100 pods: more would take it
   // minutes at the larger sizes; wall time and requests scale with the pod count.
@@ -145,7 +175,9 @@ try {
     extrapolated: factor > 1 ? `from ${br.sampled} of ${br.total} pods` : "",
   };
   log(`baseline: ${baseline.wallS.toFixed(1)} s, ${baseline.brokerRequests} broker requests ${baseline.extrapolated}`);
-  process.stdout.write(`${JSON.stringify({ size: size.name, pods: inv.pods.length, rows: size.rows, ours, baseline })}\n`);
+  // Pods whose evidence can matter to -A: every live pod, and each departed one whose rows the broker still holds.
+  const matter = inv.pods.length + synth.dead.withRows;
+  process.stdout.write(`${JSON.stringify({ size: size.name, pods: inv.pods.length, rows: size.rows, dead: synth.dead, matter, ours, before: earlier, baseline })}\n`);
   proxy.close();
   await broker.close();
 } finally {

@@ -3,7 +3,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { readHostnames } from "../src/cli/flags/source.ts";
+import { readHostnames } from "../src/cli/load.ts";
 
 const lines: string[] = [];
 for (let i = 0; i < 200_000; i++) {

@@ -33,6 +33,8 @@ export interface ClusterIndex {
   dns: InventoryService | null;
   /** Live pods per workload key, for selector checks and named ports. */
   podsByWorkload: Map<string, PodIdentity[]>;
+  /** Live pods per namespace. */
+  liveByNamespace: Map<string, PodIdentity[]>;
   workloadSelectors: Map<string, Labels | null>;
   namespaceLabels: Map<string, Labels>;
   /** What the agent records (the controller's settings, else its defaults). */

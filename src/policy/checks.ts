@@ -39,8 +39,7 @@ export function checkSelector(
   const key = workloadKey(target);
   const out: Warning[] = [];
   const others = new Set<string>();
-  for (const p of index.podsByName.values()) {
-    if (!p.live || p.namespace !== target.namespace) continue;
+  for (const p of index.liveByNamespace.get(target.namespace) ?? []) {
     const hit = matches(selector, p.labels, absent);
     const mine = workloadKey(p.workload) === key;
     if (mine && !hit)

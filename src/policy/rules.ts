@@ -22,17 +22,18 @@ export function comparePeers(a: Peer, b: Peer): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-function mergeEvidence(into: Evidence, e: Evidence): void {
+function mergeEvidence(into: Evidence, e: Evidence, pods: Set<string>): void {
   into.flows += e.flows;
   into.firstSeen = Math.min(into.firstSeen, e.firstSeen);
   into.lastSeen = Math.max(into.lastSeen, e.lastSeen);
-  for (const p of e.pods) if (!into.pods.includes(p)) into.pods.push(p);
+  for (const p of e.pods) pods.add(p);
 }
 
 interface Draft {
   peer: Peer;
   ports: Map<string, PortProto>;
   evidence: Evidence;
+  pods: Set<string>;
   /** Added by --allow-dns, not observed. */
   synthetic: boolean;
 }
@@ -56,11 +57,12 @@ function drafts(direction: Direction, list: Connection[], dns: RuleContext["dns"
     const k = peerKey(peer);
     let d = out.get(k);
     if (!d) {
-      d = { peer, ports: new Map(), evidence: { flows: 0, firstSeen: Infinity, lastSeen: -Infinity, pods: [] }, synthetic: false };
+      const evidence = { flows: 0, firstSeen: Infinity, lastSeen: -Infinity, pods: [] };
+      d = { peer, ports: new Map(), evidence, pods: new Set(), synthetic: false };
       out.set(k, d);
     }
     d.ports.set(portKey(c.port), c.port);
-    mergeEvidence(d.evidence, c.evidence);
+    mergeEvidence(d.evidence, c.evidence, d.pods);
   }
   if (direction === "egress" && dns) {
     const k = peerKey(dns.peer);
@@ -68,7 +70,7 @@ function drafts(direction: Direction, list: Connection[], dns: RuleContext["dns"
     if (d) for (const p of dns.ports) d.ports.set(portKey(p), p);
     else {
       const evidence = { flows: 0, firstSeen: 0, lastSeen: 0, pods: [] };
-      out.set(k, { peer: dns.peer, ports: new Map(dns.ports.map((p) => [portKey(p), p])), evidence, synthetic: true });
+      out.set(k, { peer: dns.peer, ports: new Map(dns.ports.map((p) => [portKey(p), p])), evidence, pods: new Set(), synthetic: true });
     }
   }
   return out;
@@ -97,7 +99,7 @@ export function buildRules(direction: Direction, list: Connection[], ctx: RuleCo
       continue;
     }
     const ports = [...d.ports.values()].sort(comparePorts);
-    d.evidence.pods.sort();
+    d.evidence.pods = [...d.pods].sort();
     rules.push({
       id: ruleId(ctx.target, direction, d.peer, ports),
       direction,

@@ -165,7 +165,14 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
   for (const w of inv.workloads) workloadSelectors.set(workloadKey(w), w.selector);
   const { podsByName, podsByIp } = indexPods(inv, data, workloadSelectors);
   const podsByWorkload = liveByWorkload(podsByName);
-  selectByAbsence([...podsByName.values(), ...[...podsByIp.values()].flat()], podsByWorkload);
+  const liveByNamespace = new Map<string, PodIdentity[]>();
+  for (const p of podsByName.values()) {
+    if (!p.live) continue;
+    const ns = liveByNamespace.get(p.namespace);
+    if (ns) ns.push(p);
+    else liveByNamespace.set(p.namespace, [p]);
+  }
+  selectByAbsence([...podsByName.values(), ...[...podsByIp.values()].flat()], podsByWorkload, liveByNamespace);
   const { services, servicesByIp } = indexServices(inv, data);
   return {
     podsByName,
@@ -175,6 +182,7 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
     apiServer: apiServerOf(services),
     dns: findDns(services),
     podsByWorkload,
+    liveByNamespace,
     workloadSelectors,
     namespaceLabels: new Map(inv.namespaces.map((n) => [n.name, n.labels])),
     agent: inv.agent ?? AGENT_DEFAULTS,
@@ -186,9 +194,7 @@ export function buildIndex(inv: Inventory, data: TrafficData): ClusterIndex {
  * label key the namespace's other live pods use and its own do not, when that picks exactly its live
  * pods now. Otherwise (or when there is no such key, which would be an empty selector) it stays null.
  */
-function selectByAbsence(ids: PodIdentity[], podsByWorkload: Map<string, PodIdentity[]>): void {
-  const liveByNs = new Map<string, PodIdentity[]>();
-  for (const list of podsByWorkload.values()) for (const p of list) liveByNs.set(p.namespace, [...(liveByNs.get(p.namespace) ?? []), p]);
+function selectByAbsence(ids: PodIdentity[], podsByWorkload: Map<string, PodIdentity[]>, liveByNs: Map<string, PodIdentity[]>): void {
   const found = new Map<string, string[] | null>();
   for (const id of ids) {
     if (id.selector !== null || id.hostNetwork) continue;
@@ -227,6 +233,6 @@ export function backingPods(index: ClusterIndex, svc: InventoryService): PodIden
   if (!svc.selector) return [];
   const sel = svc.selector;
   const out: PodIdentity[] = [];
-  for (const p of index.podsByName.values()) if (p.live && p.namespace === svc.namespace && matches(sel, p.labels)) out.push(p);
+  for (const p of index.liveByNamespace.get(svc.namespace) ?? []) if (matches(sel, p.labels)) out.push(p);
   return out;
 }

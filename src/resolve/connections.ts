@@ -6,15 +6,17 @@ interface Entry {
   conn: Connection;
   src: number;
   dst: number;
+  /** The pods that saw it, as a set while rows arrive (a workload's history holds many replicas). */
+  pods: Set<string>;
 }
 const PROTO_CODE: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
 
 export class Connections {
-  readonly list: Connection[] = [];
+  private readonly entries: Entry[] = [];
   // Nested maps by peer object and port, not string keys: this runs once per row.
   private readonly bySrc = new Map<Peer, Map<Peer, Map<number, Entry>>>();
 
-  add(src: Peer, dst: Peer, port: PortProto, row: TrafficRow, seenAt: "src" | "dst"): void {
+  add(src: Peer, dst: Peer, port: number, protocol: Protocol, row: TrafficRow, seenAt: "src" | "dst"): void {
     let byDst = this.bySrc.get(src);
     if (!byDst) {
       byDst = new Map();
@@ -25,12 +27,18 @@ export class Connections {
       byPort = new Map();
       byDst.set(dst, byPort);
     }
-    const pk = port.port * 4 + PROTO_CODE[port.protocol];
+    const pk = port * 4 + PROTO_CODE[protocol];
     const entry = byPort.get(pk);
     if (!entry) {
-      const conn: Connection = { src, dst, port, evidence: { flows: 1, firstSeen: row.time, lastSeen: row.time, pods: [row.podName] } };
-      byPort.set(pk, { conn, src: seenAt === "src" ? 1 : 0, dst: seenAt === "dst" ? 1 : 0 });
-      this.list.push(conn);
+      const conn: Connection = {
+        src,
+        dst,
+        port: { port, protocol },
+        evidence: { flows: 1, firstSeen: row.time, lastSeen: row.time, pods: [] },
+      };
+      const fresh = { conn, src: seenAt === "src" ? 1 : 0, dst: seenAt === "dst" ? 1 : 0, pods: new Set([row.podName]) };
+      byPort.set(pk, fresh);
+      this.entries.push(fresh);
       return;
     }
     entry[seenAt]++;
@@ -38,12 +46,14 @@ export class Connections {
     e.flows = Math.max(entry.src, entry.dst);
     if (row.time < e.firstSeen) e.firstSeen = row.time;
     if (row.time > e.lastSeen) e.lastSeen = row.time;
-    if (!e.pods.includes(row.podName)) e.pods.push(row.podName);
+    entry.pods.add(row.podName);
   }
 
   /** Sorted evidence, once every row is in. */
   done(): Connection[] {
-    for (const c of this.list) c.evidence.pods.sort();
-    return this.list;
+    return this.entries.map((x) => {
+      x.conn.evidence.pods = [...x.pods].sort();
+      return x.conn;
+    });
   }
 }

@@ -26,7 +26,8 @@ export class PeerResolver {
   private readonly interned = new Map<string, Peer>();
   private readonly byAddress = new Map<string, Peer>();
   private readonly byPod = new Map<PodIdentity, Peer | null>();
-  private readonly serviceTargets = new Map<string, Target[]>();
+  private readonly stampedByIp = new Map<ParsedIp, { name: string; namespace: string; peer: Peer | "unlabeled" }>();
+  private readonly serviceTargets = new Map<ServicePort, Map<Protocol, Target[]>>();
   private readonly fqdnPeers: FqdnPeer[] = [];
   private readonly names: Names;
   private readonly apiPeer: Peer | null;
@@ -119,8 +120,15 @@ export class PeerResolver {
   stamped(peer: NonNullable<TrafficRow["peer"]>, ip: ParsedIp, t: number, from?: PodIdentity): Peer | "unlabeled" {
     if (this.apiPeer && this.index.apiServer?.endpointIps.has(ip.text)) return this.apiPeer;
     if (peer.kind === "pod") {
+      // An address mostly keeps its stamped pod: one lookup per address, not per row.
+      const last = this.stampedByIp.get(ip);
+      if (last && last.name === peer.name && last.namespace === peer.namespace) return last.peer;
       const id = this.index.podsByName.get(`${peer.namespace}/${peer.name}`);
-      if (id) return this.workload(id, ip) ?? "unlabeled";
+      if (id) {
+        const found = this.workload(id, ip) ?? "unlabeled";
+        this.stampedByIp.set(ip, { name: peer.name, namespace: peer.namespace, peer: found });
+        return found;
+      }
     }
     if (peer.kind === "node") return this.node(ip, this.index.nodesByIp.get(ip.text) ?? "");
     return this.plain(ip, t, from);
@@ -135,12 +143,17 @@ export class PeerResolver {
 
   /** The workloads behind a selector Service and the pod port each serves the Service port on. */
   behindService(svc: InventoryService, sp: ServicePort, protocol: Protocol, peerIp: ParsedIp): Target[] {
-    const memo = `${svc.namespace}/${svc.name}|${sp.port}/${protocol}`;
-    let out = this.serviceTargets.get(memo);
+    // Per Service port object and protocol: no key string built per row.
+    let byProto = this.serviceTargets.get(sp);
+    if (!byProto) {
+      byProto = new Map();
+      this.serviceTargets.set(sp, byProto);
+    }
+    let out = byProto.get(protocol);
     if (out) return out;
     const pods = backingPods(this.index, svc);
     out = pods.length === 0 ? this.serviceOnly(svc, sp) : this.backends(svc, sp, protocol, peerIp, pods);
-    this.serviceTargets.set(memo, out);
+    byProto.set(protocol, out);
     return out;
   }
 

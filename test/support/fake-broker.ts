@@ -31,6 +31,8 @@ export interface BrokerState {
   tokens?: Record<string, string[]>;
   /** 1.20 read budget: total KiB (default 262,144), the wait before a 503 (default 5,000 ms), how long a read holds its charge. */
   budget?: { totalKiB?: number; waitMs?: number; holdMs?: number };
+  /** Answers of /pod/traffic/{name} serialised up front (benchmarks: the fake must not compete for the CPU). */
+  trafficBodies?: Map<string, Buffer>;
 }
 
 /** What the 1.20 broker charges each read against its budget, KiB (read_budget.rs). */
@@ -85,6 +87,8 @@ export interface FakeBroker {
   state: BrokerState;
   /** Requests received, as "GET /path". */
   log: string[];
+  /** Reads refused by the 1.20 read budget (503 Retry-After), by path. */
+  shed: string[];
   fault(routePrefix: string, f: Fault): void;
   close(): Promise<void>;
 }
@@ -101,6 +105,7 @@ export async function startFakeBroker(state: BrokerState, host = "127.0.0.1"): P
   const faults = new Map<string, Fault>();
   const reads = budget(state.budget?.totalKiB ?? 262_144);
   const log: string[] = [];
+  const shed: string[] = [];
   // Rows by pod name, rebuilt when the rows change: a million rows are not scanned per request.
   let indexed: { rows: PodTrafficWire[]; length: number; byPod: Map<string, PodTrafficWire[]> } | null = null;
   const rowsOf = (pod: string) => {
@@ -162,6 +167,11 @@ export async function startFakeBroker(state: BrokerState, host = "127.0.0.1"): P
       return json(res, 200, [...state.traffic].sort(desc).slice(0, limit));
     }
     let m = /^\/pod\/traffic\/(.+)$/.exec(p);
+    if (m && state.trafficBodies) {
+      const body = state.trafficBodies.get(m[1] as string) ?? Buffer.from("[]");
+      res.writeHead(200, { "content-type": "application/json", "content-length": body.length }).end(body);
+      return;
+    }
     // 1.13.1+: the newest 20,000 rows, and no word about the rest.
     if (m) return json(res, 200, state.version === "1.20" ? rowsOf(m[1] as string).slice(0, 20_000) : rowsOf(m[1] as string));
     m = /^\/pod\/(ip|name)\/(.+)$/.exec(p);
@@ -177,8 +187,10 @@ export async function startFakeBroker(state: BrokerState, host = "127.0.0.1"): P
     return text(res, 404, "Not Found");
   };
 
+  const chargeOf = (path: string) => (state.version === "1.20" ? CHARGE.find(([re]) => re.test(path))?.[1] : undefined);
   const server: Server = createServer((req, res) => {
-    if (state.latencyMs) {
+    // A budgeted read spends its latency holding its charge (the query runs under it): see charged().
+    if (state.latencyMs && chargeOf(new URL(req.url ?? "/", "http://broker").pathname) === undefined) {
       setTimeout(() => handle(req, res), state.latencyMs);
       return;
     }
@@ -208,7 +220,7 @@ export async function startFakeBroker(state: BrokerState, host = "127.0.0.1"): P
   };
   /** 1.20: a read takes its charge first (waiting in line), holds it while it answers, or is refused. */
   function charged(req: IncomingMessage, res: ServerResponse, path: string): void {
-    const kib = state.version === "1.20" ? CHARGE.find(([re]) => re.test(path))?.[1] : undefined;
+    const kib = chargeOf(path);
     if (kib === undefined) {
       route(req, res);
       return;
@@ -217,6 +229,7 @@ export async function startFakeBroker(state: BrokerState, host = "127.0.0.1"): P
     const waitMs = state.budget?.waitMs ?? 5_000;
     void reads.acquire(kib, waitMs).then((release) => {
       if (!release) {
+        shed.push(path);
         res
           .writeHead(503, { "content-type": "text/plain", "retry-after": "1" })
           .end(
@@ -228,7 +241,8 @@ export async function startFakeBroker(state: BrokerState, host = "127.0.0.1"): P
         res.on("close", release);
         route(req, res);
       };
-      if (state.budget?.holdMs) setTimeout(answer, state.budget.holdMs);
+      const hold = (state.budget?.holdMs ?? 0) + (state.latencyMs ?? 0);
+      if (hold > 0) setTimeout(answer, hold);
       else answer();
     });
   }
@@ -240,6 +254,7 @@ export async function startFakeBroker(state: BrokerState, host = "127.0.0.1"): P
     port,
     state,
     log,
+    shed,
     fault: (prefix, f) => faults.set(prefix, { ...f }),
     close: () =>
       new Promise<void>((r) => {

@@ -7,9 +7,9 @@ import {
   normaliseTraffic,
   type Parsed,
   PodDetailWire,
-  PodTrafficWire,
   parseEach,
   SvcDetailWire,
+  TrafficRowCheck,
 } from "./schema.ts";
 
 export interface BrokerOptions {
@@ -175,7 +175,7 @@ export class BrokerClient {
 
   /** Rows for a pod name across all namespaces (the broker keys traffic by name only). */
   podTraffic(podName: string): Promise<Parsed<TrafficRow>> {
-    return this.getJsonArray(`/pod/traffic/${encodeURIComponent(podName)}`, PodTrafficWire, normaliseTraffic);
+    return this.getJsonArray(`/pod/traffic/${encodeURIComponent(podName)}`, TrafficRowCheck, normaliseTraffic);
   }
 }
 

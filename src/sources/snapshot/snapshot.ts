@@ -7,9 +7,9 @@ import {
   normaliseService,
   normaliseTraffic,
   PodDetailWire,
-  PodTrafficWire,
   parseEach,
   SvcDetailWire,
+  TrafficRowCheck,
 } from "../broker/schema.ts";
 import { parseHostnames } from "../hubble/hostnames.ts";
 
@@ -84,7 +84,7 @@ export function parseSnapshot(doc: unknown, source: string): LoadedSnapshot {
     throw new SnapshotError(`${source} is not a ${SNAPSHOT_KIND} ${SNAPSHOT_API_VERSION}: ${where}: ${issue?.message}`);
   }
   const s = r.data;
-  const traffic = parseEach(PodTrafficWire, s.broker.traffic, normaliseTraffic);
+  const traffic = parseEach(TrafficRowCheck, s.broker.traffic, normaliseTraffic);
   const pods = parseEach(PodDetailWire, s.broker.pods, normalisePod);
   const services = parseEach(SvcDetailWire, s.broker.services, normaliseService);
   const hostnames = parseHostnames(s.hostnames ?? []);

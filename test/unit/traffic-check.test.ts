@@ -1,0 +1,61 @@
+// The hand-written row check accepts exactly what the PodTrafficWire schema accepts.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { PodTrafficWire, TrafficRowCheck } from "../../src/sources/broker/schema.ts";
+
+const FIELDS = [
+  "uuid",
+  "pod_name",
+  "pod_namespace",
+  "pod_ip",
+  "pod_port",
+  "ip_protocol",
+  "traffic_type",
+  "traffic_in_out_ip",
+  "traffic_in_out_port",
+  "decision",
+  "time_stamp",
+  "peer_kind",
+  "peer_namespace",
+  "peer_name",
+  "peer_uid",
+  "peer_workload_kind",
+  "peer_workload_name",
+  "peer_resolved_at",
+];
+const value = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.string(),
+  fc.constantFrom("2026-05-12T10:00:00", "2026-05-12T10:00:00.123456", "2026-05-12 10:00:00", "2026-13-45T99:99:99", "x"),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant({}),
+  fc.constant([]),
+);
+const valid = {
+  uuid: "u",
+  pod_name: "a",
+  pod_namespace: "ns",
+  pod_ip: "10.0.0.1",
+  pod_port: "0",
+  ip_protocol: "TCP",
+  traffic_type: "EGRESS",
+  traffic_in_out_ip: "10.0.0.2",
+  traffic_in_out_port: "80",
+  decision: "ALLOW",
+  time_stamp: "2026-05-12T10:00:00",
+};
+
+describe("TrafficRowCheck", () => {
+  it("agrees with the schema on rows with any field changed, missing or extra", () => {
+    const row = fc.record(Object.fromEntries(FIELDS.map((k) => [k, value])), { requiredKeys: [] });
+    const mutated = fc.tuple(fc.constantFrom(...FIELDS), value).map(([k, v]) => ({ ...valid, [k]: v }));
+    fc.assert(
+      fc.property(fc.oneof(row, mutated, fc.constant(valid), value, fc.array(value)), (x) => {
+        expect(TrafficRowCheck.safeParse(x).success).toBe(PodTrafficWire.safeParse(x).success);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
