@@ -109,14 +109,14 @@ try {
   );
 
   /** One `gen netpol -A` of a binary: wall time, peak RSS (GNU time), requests, reads shed. */
-  const runBinary = async (bin: string, label: string) => {
+  const runBinary = async (bin: string, label: string, extra: string[] = []) => {
     broker.log.length = 0;
     broker.shed.length = 0;
     apiRequests = 0;
     const started = Date.now();
     // Async: the broker and the proxy answer from this very process.
     const run = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const child = spawn("/usr/bin/time", ["-f", "TIME %e %M", bin, "gen", "netpol", "-A", "--kubeconfig", kc, "--broker-url", broker.url, "--output-dir", path.join(dir, `out-${label}`), "--yes"], {
+      const child = spawn("/usr/bin/time", ["-f", "TIME %e %M", bin, "gen", "netpol", "-A", "--kubeconfig", kc, "--broker-url", broker.url, "--output-dir", path.join(dir, `out-${label}`), "--yes", ...extra], {
         env: { PATH: process.env.PATH ?? "", HOME: dir },
         stdio: ["ignore", "ignore", "pipe"],
       });
@@ -135,6 +135,8 @@ try {
   };
   const ours = await runBinary(path.join(ROOT, "dist/kubectl-guardian"), "ours");
   const earlier = before ? await runBinary(before, "before") : null;
+  // BENCH_TRY="--concurrency 5;--concurrency 8": extra runs of this build with other flags, for tuning.
+  for (const flags of (process.env.BENCH_TRY ?? "").split(";").filter(Boolean)) await runBinary(path.join(ROOT, "dist/kubectl-guardian"), flags, flags.split(" "));
   // BENCH_PROFILE_DIR=DIR: one more run of the bundle under the V8 profiler, its .cpuprofile left in DIR.
   const profile = process.env.BENCH_PROFILE_DIR;
   if (profile) {

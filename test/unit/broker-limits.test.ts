@@ -4,6 +4,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { BROKER_OPTIONS } from "../../src/cli/flags/broker.ts";
 import { BrokerClient, BrokerError } from "../../src/sources/broker/client.ts";
 import { fetchBrokerData, PER_POD_CAP } from "../../src/sources/broker/fetch.ts";
 import { brokerLine } from "../../src/sources/broker/schema.ts";
@@ -43,6 +44,16 @@ describe("the 1.20 broker's limits", () => {
     const r = await fetchBrokerData(client(broker), ({ pods }) => pods, { concurrency: 4 });
     expect(r.data.rows).toHaveLength(PER_POD_CAP);
     expect(r.truncated).toEqual([web!.name]);
+  });
+
+  it("the default concurrency fits the default read budget: a broker that refuses at once refuses none", async () => {
+    const { c } = pods(12);
+    // waitMs 0: BROKER_READ_ACQUIRE_WAIT_MS=0, fail fast; each read holds its charge 20 ms.
+    broker = await startFakeBroker({ ...c.wire, version: "1.20", budget: { waitMs: 0, holdMs: 20 } });
+    const r = await fetchBrokerData(client(broker), ({ pods }) => pods, { concurrency: BROKER_OPTIONS.concurrency.default });
+    expect(broker.shed).toEqual([]);
+    expect(r.busyWaits).toBe(0);
+    expect(r.data.rows).toHaveLength(12);
   });
 
   it("six reads at once: the sixth waits for the budget, gets 503 Retry-After when the wait runs out, and is retried", async () => {

@@ -1,7 +1,7 @@
 // The hand-written row check accepts exactly what the PodTrafficWire schema accepts.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PodTrafficWire, TrafficRowCheck } from "../../src/sources/broker/schema.ts";
+import { PodTrafficWire, parseNaiveUtc, TrafficRowCheck } from "../../src/sources/broker/schema.ts";
 
 const FIELDS = [
   "uuid",
@@ -56,6 +56,29 @@ describe("TrafficRowCheck", () => {
         expect(TrafficRowCheck.safeParse(x).success).toBe(PodTrafficWire.safeParse(x).success);
       }),
       { numRuns: 5000 },
+    );
+  });
+});
+
+describe("parseNaiveUtc", () => {
+  it("reads every naive datetime as Date.parse does", () => {
+    const two = (lo: number, hi: number) => fc.integer({ min: lo, max: hi }).map((n) => String(n).padStart(2, "0"));
+    const ts = fc
+      .tuple(
+        fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, "0")),
+        two(0, 13),
+        two(0, 32),
+        two(0, 25),
+        two(0, 61),
+        two(0, 61),
+        fc.oneof(fc.constant(""), fc.stringMatching(/^\.\d{1,10}$/), fc.constantFrom(".", "Z", "+01:00", " ")),
+      )
+      .map(([y, mo, d, h, mi, s, f]) => `${y}-${mo}-${d}T${h}:${mi}:${s}${f}`);
+    fc.assert(
+      fc.property(fc.oneof(ts, fc.string()), (t) => {
+        expect(parseNaiveUtc(t)).toBe(Date.parse(`${t}Z`));
+      }),
+      { numRuns: 20000 },
     );
   });
 });

@@ -19,8 +19,9 @@ export const BROKER_OPTIONS = {
   "broker-service": { type: "string", describe: "Name of the broker Service (default: found by label)" },
   concurrency: {
     type: "number",
-    default: 4,
-    describe: "Broker requests in flight at once (the 1.20 broker reads five pods at a time; more wait or are refused)",
+    default: 5,
+    describe:
+      "Broker requests in flight at once (the 1.20 broker's default read budget runs five pod reads at once; more wait in its queue, and past 5 s are refused)",
   },
   "request-timeout": { type: "string", default: "30s", describe: "Timeout of each broker request" },
 } as const satisfies Record<string, Options>;

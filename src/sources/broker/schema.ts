@@ -133,7 +133,49 @@ const SvcSpec = z.object({
   ),
 });
 
+const digits = (s: string, from: number, n: number): number => {
+  let v = 0;
+  for (let i = from; i < from + n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    v = v * 10 + d;
+  }
+  return v;
+};
+
+/**
+ * A naive UTC datetime in ms. Date.parse costs more than the rest of a row's handling, so the common
+ * shape (always a valid date: day ≤ 28, fraction truncated to ms as Date.parse does) is read by hand;
+ * anything else goes to Date.parse. A test holds the two equal.
+ */
 export function parseNaiveUtc(ts: string): number {
+  if (ts.length >= 19 && ts.charCodeAt(4) === 45 && ts.charCodeAt(7) === 45 && ts.charCodeAt(10) === 84) {
+    const y = digits(ts, 0, 4);
+    const mo = digits(ts, 5, 2);
+    const d = digits(ts, 8, 2);
+    const h = digits(ts, 11, 2);
+    const mi = digits(ts, 14, 2);
+    const sec = digits(ts, 17, 2);
+    const frac = ts.length === 19 ? 0 : ts.charCodeAt(19) === 46 ? digits(ts, 20, Math.min(3, ts.length - 20)) : Number.NaN;
+    const fracLen = ts.length - 20;
+    const rest = fracLen > 3 ? digits(ts, 23, fracLen - 3) : 0;
+    if (
+      ts.charCodeAt(13) === 58 &&
+      ts.charCodeAt(16) === 58 &&
+      y >= 1000 &&
+      mo >= 1 &&
+      mo <= 12 &&
+      d >= 1 &&
+      d <= 28 &&
+      h <= 23 &&
+      mi <= 59 &&
+      sec <= 59 &&
+      !Number.isNaN(frac) &&
+      !Number.isNaN(rest) &&
+      (ts.length === 19 || (fracLen >= 1 && fracLen <= 9))
+    )
+      return Date.UTC(y, mo - 1, d, h, mi, sec, fracLen >= 3 || ts.length === 19 ? frac : frac * 10 ** (3 - fracLen));
+  }
   return Date.parse(`${ts}Z`);
 }
 
@@ -155,9 +197,8 @@ function peerOf(w: PodTrafficWire): TrafficRow["peer"] {
 export function normaliseTraffic(w: PodTrafficWire): TrafficRow | null {
   const time = parseNaiveUtc(w.time_stamp);
   if (Number.isNaN(time)) return null;
-  const peer = peerOf(w);
-  return {
-    ...(peer ? { peer } : {}),
+  // Built in one literal: a spread per row shows in the bench.
+  const row: TrafficRow = {
     uuid: w.uuid,
     podName: w.pod_name ?? "",
     podNamespace: w.pod_namespace ?? "",
@@ -170,6 +211,9 @@ export function normaliseTraffic(w: PodTrafficWire): TrafficRow | null {
     decision: w.decision ?? "",
     time,
   };
+  const peer = w.peer_kind ? peerOf(w) : undefined;
+  if (peer) row.peer = peer;
+  return row;
 }
 
 /** null when the record names no pod the API server could hold (a pod may become a selector). */
