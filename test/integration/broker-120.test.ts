@@ -6,7 +6,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import type { PodDetailWire, PodTrafficWire } from "../../src/sources/broker/schema.ts";
-import { naive, T0 } from "../support/builders.ts";
+import { naive } from "../support/builders.ts";
 import { type FakeBroker, startFakeBroker } from "../support/fake-broker.ts";
 import { type FakeKubelet, startFakeKubelet } from "../support/fake-kubelet.ts";
 import { runCli } from "../support/io.ts";
@@ -127,7 +127,8 @@ beforeAll(async () => {
   const [w, a, c, b, l] = [web, api, cache, batch, logAgent].map((p) => fromPod(p as V1Pod));
   if (!w || !a || !c || !b || !l) throw new Error("seeded one pod each");
   const live = (p: ReturnType<typeof fromPod>, workload: string) => detail(p, { started: now, seen: now, workload });
-  // A cache pod gone a week ago held the address api holds now; a web replica gone since T0.
+  // A cache pod gone a week ago held the address api holds now; a web replica gone five days ago (inside the
+  // broker's 14-day retention, so its rows are still served).
   const oldCache = { name: "cache-5d8f7c9b4-old1", ns: app, ip: a.ip, labels: { app: "cache" }, node };
   const oldWeb = { name: "web-5d8f7c9b4-gone1", ns: app, ip: nextPodIp(), labels: { app: "web" }, node };
   const pods = [
@@ -137,7 +138,12 @@ beforeAll(async () => {
     live(b, "batch"),
     { ...live(l, "log-agent"), workload_kind: "DaemonSet" },
     detail(oldCache, { dead: true, started: now - 8 * DAY, seen: now - 7 * DAY, workload: "cache" }),
-    detail(oldWeb, { dead: true, started: T0 - 10 * DAY, seen: T0, workload: "web" }),
+    // Gone 20 days ago: past the retention, its rows pruned; never requested.
+    detail(
+      { ...oldWeb, name: "web-5d8f7c9b4-pruned", ip: nextPodIp() },
+      { dead: true, started: now - 25 * DAY, seen: now - 20 * DAY, workload: "web" },
+    ),
+    detail(oldWeb, { dead: true, started: now - 10 * DAY, seen: now - 5 * DAY, workload: "web" }),
   ];
   const traffic = [
     // Stamped at capture: the cache pod of that time, though api holds the address now.
@@ -147,7 +153,7 @@ beforeAll(async () => {
     // First seen a month ago by a pod still running: kept under --since 1d.
     egress(w, "198.51.100.7", 443, now - 30 * DAY, null),
     // By a pod gone long before the window: dropped under --since 1d.
-    egress(oldWeb, "203.0.113.50", 443, T0 - DAY, null),
+    egress(oldWeb, "203.0.113.50", 443, now - 6 * DAY, null),
     egress(w, "203.0.113.9", 4789, now - 60_000, null, "UDP"),
     egress(w, b.ip, 8080, now - 60_000, { kind: "pod", ns: quiet, name: b.name, workload: "batch" }),
   ];
@@ -186,7 +192,13 @@ describe("a 1.20 broker through the port-forward", () => {
   });
 
   it("--since keeps a connection of a pod still running, however long ago it was first seen, and drops a long-gone pod's", async () => {
-    const all = await gen("web", "-n", app);
+    broker.log.length = 0;
+    const all = await gen("web", "-n", app, "-v");
+    expect(broker.log).toContain(`GET /pod/traffic/${"web-5d8f7c9b4-gone1"}`);
+    expect(broker.log).not.toContain("GET /pod/traffic/web-5d8f7c9b4-pruned");
+    expect(all.stderr).toContain(
+      "skipped 1 departed pod(s): gone more than POD_TRAFFIC_RETENTION_DAYS=14 days ago (the broker's default), so the broker has pruned its rows",
+    );
     expect(peerOn(egressOf(all.stdout, "web-guardian"), 443)).toContain("203.0.113.50/32");
     const r = await gen("web", "-n", app, "--since", "1d");
     const rules = egressOf(r.stdout, "web-guardian");
