@@ -109,9 +109,10 @@ async function readTraffic(
   const fetched = await m.fetch.fetchBrokerData(
     client,
     (catalog) => {
-      plan = m.plan.planFetch(inventory, catalog.pods, scope, { ...window, broker: catalog.broker });
-      if (log) describePlan(plan, log);
       if (stream.resolve) fold = m.fold.startFold(inventory, { ...catalog, ...(hostnames ? { hostnames } : {}) }, stream.resolve);
+      // The fold's index serves the plan too: one index per run.
+      plan = m.plan.planFetch(inventory, catalog.pods, scope, { ...window, broker: catalog.broker }, fold?.index);
+      if (log) describePlan(plan, log);
       progress.phase("traffic");
       return plan.pods;
     },

@@ -3,7 +3,7 @@
 // is read only when its rows can still be evidence: it was alive in the window, and the broker has
 // not pruned them.
 
-import type { PodIdentity } from "../model/cluster.ts";
+import type { ClusterIndex, PodIdentity } from "../model/cluster.ts";
 import { workloadKey } from "../model/keys.ts";
 import type { BrokerPod, Inventory } from "../model/types.ts";
 import { buildIndex } from "../resolve/cluster-index.ts";
@@ -48,8 +48,14 @@ function outOfWindow(p: PodIdentity, w: FetchWindow): string | null {
   return null;
 }
 
-export function planFetch(inventory: Inventory, brokerPods: BrokerPod[], scope: Scope, window?: FetchWindow): FetchPlan {
-  const index = buildIndex(inventory, { pods: brokerPods, services: [], rows: [] });
+/** `index`: the run's own index over the same pods, when it has one (a streaming run builds it to fold). */
+export function planFetch(
+  inventory: Inventory,
+  brokerPods: BrokerPod[],
+  scope: Scope,
+  window?: FetchWindow,
+  index: ClusterIndex = buildIndex(inventory, { pods: brokerPods, services: [], rows: [] }),
+): FetchPlan {
   const all = [...index.podsByName.values()];
   const out = (pods: PodIdentity[], widened?: string): FetchPlan => {
     const skipped = new Map<string, number>();
