@@ -75,6 +75,12 @@ export async function loadSnapshotFile(file: string, io: Pick<Io, "stdin">): Pro
   }
 }
 
+/** Broker records skipped as malformed (names from --hostnames are counted apart). */
+export const malformedRecords = (src: Loaded): number => {
+  const m = src.snapshot.malformed;
+  return m.traffic + m.pods + m.services;
+};
+
 export const hostnamesSkipped = (n: number) =>
   `${n} hostnames entr${n === 1 ? "y" : "ies"} skipped: each needs a valid ip and DNS names (fix or remove ${n === 1 ? "it" : "them"})`;
 

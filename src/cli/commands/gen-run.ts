@@ -11,7 +11,7 @@ import { type GenerateResult, renderPolicies, wouldBreak } from "../../pipeline/
 import type { WouldBreak } from "../../verify/replay.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { colorEnabled, type Io } from "../io.ts";
-import { kubeTarget, type Loaded } from "../load.ts";
+import { kubeTarget, type Loaded, malformedRecords } from "../load.ts";
 import { progressFor } from "../progress.ts";
 import { GENERATOR } from "../version.ts";
 import type { GenOptions } from "./gen.ts";
@@ -111,8 +111,7 @@ async function emit(o: GenOptions, objects: RenderedObject[], io: Io): Promise<W
 
 /** Why the evidence is incomplete, or null: pods not read, answers cut at the broker's cap, records skipped. */
 export function incompleteEvidence(src: Loaded): string | null {
-  const m = src.snapshot.malformed;
-  const malformed = m.traffic + m.pods + m.services;
+  const malformed = malformedRecords(src);
   const parts = [
     src.failures.length ? `${src.failures.length} pod(s) not read` : "",
     src.truncated.length ? `${src.truncated.length} pod(s) cut at the broker's per-pod cap` : "",

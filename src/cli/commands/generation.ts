@@ -10,7 +10,7 @@ import type { Common } from "../flags/common.ts";
 import type { Generation } from "../flags/generate.ts";
 import type { Source } from "../flags/source.ts";
 import type { Io } from "../io.ts";
-import { addHostnames, hostnamesSkipped, type Loaded, loadDemo, loadSnapshotFile, readHostnamesFlag } from "../load.ts";
+import { addHostnames, hostnamesSkipped, type Loaded, loadDemo, loadSnapshotFile, malformedRecords, readHostnamesFlag } from "../load.ts";
 import { loadCluster } from "../load-cluster.ts";
 import { GENERATOR } from "../version.ts";
 
@@ -68,7 +68,7 @@ export function generateFrom(o: GenerationInput, src: Loaded): { gen: GenerateRe
   const warnings = gen.result.warnings;
   warnings.unshift(...src.warnings);
   const m = snap.malformed;
-  const malformed = m.traffic + m.pods + m.services;
+  const malformed = malformedRecords(src);
   if (malformed > 0)
     warnings.unshift({
       code: "malformed",
