@@ -65,23 +65,28 @@ export async function fetchBrokerData(
       // Only the 1.13.1+ broker caps; a 1.12 one serves every row.
       if (line === "1.20" && r.items.length + r.malformed >= PER_POD_CAP) truncated.push(name);
       const ns = byName.get(name) as Set<string>;
-      const keep = r.items.map((row, i) => [row, o.keepWire ? r.wire[i] : undefined] as const).filter(([row]) => ns.has(row.podNamespace));
-      if (!o.onRows) return keep;
-      o.onRows(keep.map(([row]) => row));
-      return o.keepWire ? keep.map(([, w]) => [undefined, w] as const) : [];
+      const rows: TrafficRow[] = [];
+      const wire: unknown[] = [];
+      r.items.forEach((row, i) => {
+        if (!ns.has(row.podNamespace)) return;
+        rows.push(row);
+        if (o.keepWire) wire.push(r.wire[i]);
+      });
+      if (!o.onRows) return { rows, wire };
+      o.onRows(rows);
+      return { rows: [], wire };
     } catch (e) {
       if (!(e instanceof BrokerError) || e.kind === "unauthorized" || e.kind === "forbidden" || e.kind === "unreachable") throw e;
       for (const namespace of byName.get(name) ?? []) failures.push({ pod: { name, namespace }, error: e });
-      return [];
+      return { rows: [], wire: [] };
     } finally {
       o.onProgress?.(++done, names.length);
     }
   });
-  const rows = results.flat();
   return {
-    data: { broker: line, pods: pods.items, services: services.items, rows: o.onRows ? [] : rows.map(([r]) => r as TrafficRow) },
+    data: { broker: line, pods: pods.items, services: services.items, rows: results.flatMap((x) => x.rows) },
     wire: o.keepWire
-      ? { pods: pods.wire, services: services.wire, traffic: rows.map(([, w]) => w) }
+      ? { pods: pods.wire, services: services.wire, traffic: results.flatMap((x) => x.wire) }
       : { pods: [], services: [], traffic: [] },
     malformed: { traffic: malformedTraffic, pods: pods.malformed, services: services.malformed },
     failures,
