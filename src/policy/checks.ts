@@ -143,8 +143,8 @@ export function udpDedupWarnings(p: WorkloadPolicy, label: string): Warning[] {
     // DNS rules already allow 53 over both protocols.
     const dns = r.peer.kind === "workload" && r.peer.role === "dns";
     const udp = r.ports.filter((x) => x.protocol === "UDP" && !(dns && x.port === 53)).map((x) => x.port);
-    const peer = describePeer(r.peer);
     if (r.synthetic || udp.length === 0) continue;
+    const peer = describePeer(r.peer);
     out.push({
       code: "udp-dedup",
       workload: p.workload,
