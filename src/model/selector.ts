@@ -60,3 +60,60 @@ export function matches(selector: Labels, labels: Labels, absent?: readonly stri
 export function isEmpty(labels: Labels | null | undefined): boolean {
   return !labels || Object.keys(labels).length === 0;
 }
+
+export type Requirement = { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] };
+
+export class SelectorSyntaxError extends Error {}
+
+/** Splits at top-level commas: `a in (x,y),b` is two requirements. */
+function splitTop(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = "";
+  for (const ch of text) {
+    if (ch === "(") depth++;
+    if (ch === ")") depth--;
+    if (ch === "," && depth === 0) {
+      out.push(cur);
+      cur = "";
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.map((s) => s.trim());
+}
+
+const KEY = /^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/;
+
+/** kubectl's -l syntax: `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a)`, `k`, `!k`, joined by commas. */
+export function parseSelector(text: string): Requirement[] {
+  const out: Requirement[] = [];
+  for (const part of splitTop(text)) {
+    if (part === "") throw new SelectorSyntaxError(`empty requirement in selector "${text}"`);
+    const set = /^(\S+)\s+(in|notin)\s*\(([^()]*)\)$/.exec(part);
+    const eq = /^([^=!\s]+)\s*(==|=|!=)\s*([^=!\s]*)$/.exec(part);
+    let r: Requirement;
+    if (set) {
+      const values = (set[3] as string).split(",").map((v) => v.trim());
+      r = { key: set[1] as string, operator: set[2] === "in" ? "In" : "NotIn", values };
+    } else if (eq) r = { key: eq[1] as string, operator: eq[2] === "!=" ? "NotIn" : "In", values: [eq[3] as string] };
+    else if (part.startsWith("!")) r = { key: part.slice(1).trim(), operator: "DoesNotExist" };
+    else r = { key: part, operator: "Exists" };
+    if (!KEY.test(r.key))
+      throw new SelectorSyntaxError(`"${part}" is not a label requirement (use key=value, key!=value, key in (a,b), key or !key)`);
+    out.push(r);
+  }
+  return out;
+}
+
+/** Back to kubectl's syntax, for messages. */
+export function formatSelector(reqs: Requirement[]): string {
+  return reqs
+    .map((r) => {
+      const v = r.values ?? [];
+      if (r.operator === "Exists") return r.key;
+      if (r.operator === "DoesNotExist") return `!${r.key}`;
+      if (v.length === 1) return `${r.key}${r.operator === "In" ? "=" : "!="}${v[0]}`;
+      return `${r.key} ${r.operator === "In" ? "in" : "notin"} (${v.join(",")})`;
+    })
+    .join(",");
+}

@@ -13,8 +13,9 @@ import { validateObjects } from "../policy/validate.ts";
 import type { NetworkPolicyLike } from "../verify/evaluate.ts";
 import { replay, type WouldBreak } from "../verify/replay.ts";
 import { type Folded, foldAll } from "./fold.ts";
+import { type Scope, selectTargets } from "./targets.ts";
 
-export type Scope = { kind: "pod"; namespace: string; name: string } | { kind: "namespace"; namespace: string } | { kind: "all" };
+export { type Scope, ScopeError, selectTargets } from "./targets.ts";
 
 export interface GenerateOptions {
   scope: Scope;
@@ -44,23 +45,6 @@ export interface GenerateResult {
   /** The observed connections, resolved. */
   connections: Connection[];
   inventory: Inventory;
-}
-
-export class ScopeError extends Error {}
-
-/** Workloads in scope. A name that is not a pod may name a workload, as users think in workloads. */
-export function selectTargets(index: ClusterIndex, scope: Scope): WorkloadRef[] {
-  const live = [...index.podsByName.values()].filter((p) => p.live);
-  if (scope.kind === "pod") {
-    const pod = index.podsByName.get(`${scope.namespace}/${scope.name}`);
-    if (pod) return [pod.workload];
-    const byWorkload = live.filter((p) => p.namespace === scope.namespace && p.workload.name === scope.name);
-    if (byWorkload[0]) return [byWorkload[0].workload];
-    throw new ScopeError(`pod or workload "${scope.name}" not found in namespace "${scope.namespace}"`);
-  }
-  const inScope = live.filter((p) => scope.kind === "all" || p.namespace === scope.namespace);
-  if (inScope.length === 0 && scope.kind === "namespace") throw new ScopeError(`no pods found in namespace "${scope.namespace}"`);
-  return [...new Map(inScope.map((p) => [workloadKey(p.workload), p.workload])).values()];
 }
 
 /** Policy objects for a (possibly reviewed) set of workload policies, each checked as the API server would. */

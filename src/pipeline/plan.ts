@@ -70,10 +70,11 @@ export function planFetch(
       skipped: [...skipped].sort(([a], [b]) => (a < b ? -1 : 1)).map(([reason, n]) => ({ reason, pods: n })),
     };
   };
-  if (scope.kind === "all") return out(all);
+  if (scope.kind === "all" && !scope.selector) return out(all);
+  const byNamespace = scope.kind === "namespace" && !scope.selector;
   const targets = new Set(selectTargets(index, scope).map(workloadKey));
   // Dead pods of a target workload count too: their rows are evidence from before the last rollout.
-  const mine = all.filter((p) => (scope.kind === "namespace" ? p.namespace === scope.namespace : targets.has(workloadKey(p.workload))));
+  const mine = all.filter((p) => (byNamespace ? p.namespace === scope.namespace : targets.has(workloadKey(p.workload))));
   const udp = mine.find((p) => p.containerPorts.some((c) => c.protocol === "UDP"));
   if (udp) return out(all, `${udp.namespace}/${udp.name} serves UDP, whose clients' rows are the only evidence of its ingress`);
   return out(mine);

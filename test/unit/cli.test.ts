@@ -39,7 +39,7 @@ describe("help and usage", () => {
     [["gen", "netpol", "web", "--bogus=1", "-z"], /^error: unknown flags: --bogus, -z$/],
     [["gen", "netpol", "a", "b"], /^error: unexpected argument: b$/],
     [["gen", "netpol", "web", "-t", "calico"], /invalid values:.*calico/i],
-    [["gen", "netpol"], /a pod name is required/],
+    [["gen", "netpol"], /a pod or TYPE\/NAME is required/],
     [["gen", "netpol", "web", "--all"], /cannot be combined/],
     [["gen", "firewall", "web"], /invalid values/i],
     [["gen", "netpol", "web", "--dry-run=maybe", "--demo"], /invalid --dry-run/],

@@ -55,7 +55,7 @@ const builder = (y: Argv) =>
       demandOption: true,
       describe: "What to compare (networkpolicy, alias netpol)",
     })
-    .positional("pod", { type: "string", describe: "Pod (or workload) to compare the policy of" })
+    .positional("pod", { type: "string", describe: "Pod, workload, or TYPE/NAME (deploy/web, sts/db, pod/web-1) to compare the policy of" })
     .options(OPTIONS)
     .epilog(
       `${examplesText([

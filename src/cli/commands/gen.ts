@@ -14,6 +14,8 @@ export const GEN_HELP = "kubectl guardian gen networkpolicy";
 export const GEN_EXAMPLES: [string, string][] = [
   ["kubectl guardian gen networkpolicy my-app -n production", "policy for the workload of pod my-app, written to ./network-policies/"],
   ["kubectl guardian gen netpol my-app -n prod --output-dir ./policies", "the same with the netpol alias and another directory"],
+  ["kubectl guardian gen netpol deploy/api -n shop", "the Deployment api, named as kubectl does (sts/NAME, ds/NAME, job/NAME, pod/NAME)"],
+  ["kubectl guardian gen netpol -l tier=backend -n shop", "every workload of shop whose pods carry tier=backend"],
   ["kubectl guardian gen netpol --all -n staging", "one policy per workload of namespace staging"],
   ["kubectl guardian gen netpol -A --output-dir ./cluster-policies", "every workload of every namespace"],
   ["kubectl guardian gen netpol my-app -n production --type cilium", "CiliumNetworkPolicy instead of NetworkPolicy"],
@@ -78,7 +80,7 @@ const builder = (y: Argv) =>
       demandOption: true,
       describe: "What to generate (networkpolicy, alias netpol)",
     })
-    .positional("pod", { type: "string", describe: "Pod (or workload) to generate a policy for" })
+    .positional("pod", { type: "string", describe: "Pod, workload, or TYPE/NAME as kubectl takes it (deploy/web, sts/db, pod/web-1)" })
     .options(OPTIONS)
     .epilog(`${examplesText(GEN_EXAMPLES)}\n\n${EXIT_CODES}`);
 

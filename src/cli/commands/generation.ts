@@ -62,7 +62,8 @@ export function generateFrom(o: GenerationInput, src: Loaded): { gen: GenerateRe
       src.folded,
     );
   } catch (e) {
-    if (e instanceof ScopeError) throw new CliError(e.message, EXIT.error, "List the pods with 'kubectl get pods -n <namespace>'.");
+    if (e instanceof ScopeError)
+      throw new CliError(e.message, EXIT.error, "List them with 'kubectl get deploy,sts,ds,pods -n <namespace> --show-labels'.");
     throw e;
   }
   const warnings = gen.result.warnings;

@@ -2,6 +2,8 @@
 // their complete step.
 import path from "node:path";
 import type { Options } from "yargs";
+import { parseSelector, type Requirement, SelectorSyntaxError } from "../../model/selector.ts";
+import { kindOfWord, TARGET_WORDS } from "../../model/targets.ts";
 import type { GenerateOptions, Scope } from "../../pipeline/generate.ts";
 import { UsageError } from "../errors.ts";
 
@@ -9,6 +11,11 @@ export const TARGET_OPTIONS = {
   namespace: { alias: "n", type: "string", describe: "Namespace (default: the context's namespace)" },
   all: { alias: "a", type: "boolean", default: false, describe: "Every workload of the namespace" },
   "all-namespaces": { alias: "A", type: "boolean", default: false, describe: "Every workload of every namespace" },
+  selector: {
+    alias: "l",
+    type: "string",
+    describe: "Only workloads whose pods match this label selector (kubectl's syntax: app=web,tier!=db,env in (a,b))",
+  },
 } as const satisfies Record<string, Options>;
 
 export const POLICY_OPTIONS = {
@@ -37,6 +44,7 @@ export interface TargetFlags {
   namespace?: string | undefined;
   all: boolean;
   allNamespaces: boolean;
+  selector?: string | undefined;
 }
 
 export interface PolicyFlags {
@@ -67,14 +75,37 @@ export interface Generation extends PipelineFlags {
   undecided: "accept" | "reject" | "fail" | null;
 }
 
+/** `TYPE/NAME` as kubectl takes it (deploy/web, deployment.apps/web, pod/web-1), or a bare pod-or-workload name. */
+export function parseTarget(text: string, help: string): { name: string; resource?: string } {
+  const slash = text.indexOf("/");
+  if (slash < 0) return { name: text };
+  const word = text.slice(0, slash);
+  const name = text.slice(slash + 1);
+  const resource = kindOfWord(word);
+  if (!resource) throw new UsageError(`"${word}" is not a workload type: use ${TARGET_WORDS}`, help);
+  if (!name || name.includes("/")) throw new UsageError(`"${text}" is not TYPE/NAME (e.g. deploy/web)`, help);
+  return { name, resource };
+}
+
 export function completeTarget(f: TargetFlags, help: string): Pick<Generation, "scopeFor" | "namespace"> {
   if (f.pod && (f.all || f.allNamespaces)) throw new UsageError("a pod name cannot be combined with --all or --all-namespaces", help);
-  if (!f.pod && !f.all && !f.allNamespaces)
-    throw new UsageError("a pod name is required, or --all for a namespace, or -A for all namespaces", help);
-  const pod = f.pod as string;
+  if (f.pod && f.selector !== undefined) throw new UsageError("a name cannot be combined with -l/--selector (kubectl's rule too)", help);
+  if (!f.pod && !f.all && !f.allNamespaces && f.selector === undefined)
+    throw new UsageError("a pod or TYPE/NAME is required, or -l to pick by label, --all for a namespace, -A for all namespaces", help);
+  let selector: Requirement[] | undefined;
+  if (f.selector !== undefined) {
+    try {
+      selector = parseSelector(f.selector);
+    } catch (e) {
+      if (e instanceof SelectorSyntaxError) throw new UsageError(`invalid -l: ${e.message}`, help);
+      throw e;
+    }
+  }
+  const target = f.pod ? parseTarget(f.pod, help) : null;
+  const sel = selector ? { selector } : {};
   return {
     scopeFor: (namespace) =>
-      f.allNamespaces ? { kind: "all" } : f.all ? { kind: "namespace", namespace } : { kind: "pod", namespace, name: pod },
+      target ? { kind: "pod", namespace, ...target } : f.allNamespaces ? { kind: "all", ...sel } : { kind: "namespace", namespace, ...sel },
     namespace: f.namespace,
   };
 }
