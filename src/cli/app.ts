@@ -3,6 +3,7 @@
 import yargs from "yargs";
 import { completionCommand } from "./commands/completion.ts";
 import { DIFF_HELP, diffCommand } from "./commands/diff.ts";
+import { explainCommand } from "./commands/explain.ts";
 import { GEN_HELP, genCommand } from "./commands/gen.ts";
 import { rollbackCommand } from "./commands/rollback.ts";
 import { snapshotCommand } from "./commands/snapshot.ts";
@@ -78,6 +79,7 @@ export async function run(rawArgv: string[], io: Io): Promise<number> {
     .command(snapshotCommand(io, done))
     .command(diffCommand(io, done))
     .command(verifyCommand(io, done))
+    .command(explainCommand(io, done))
     .command(rollbackCommand(io, done))
     .command(versionCommand(io))
     .command(completionCommand(io))

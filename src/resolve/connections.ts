@@ -15,8 +15,11 @@ export class Connections {
   private readonly entries: Entry[] = [];
   // Nested maps by peer object and port, not string keys: this runs once per row.
   private readonly bySrc = new Map<Peer, Map<Peer, Map<number, Entry>>>();
+  /** Told of every connection a row adds (explain traces rows; a run does not). */
+  listener: ((c: { src: Peer; dst: Peer; port: PortProto }) => void) | null = null;
 
   add(src: Peer, dst: Peer, port: number, protocol: Protocol, row: TrafficRow, seenAt: "src" | "dst"): void {
+    if (this.listener) this.listener({ src, dst, port: { port, protocol } });
     let byDst = this.bySrc.get(src);
     if (!byDst) {
       byDst = new Map();

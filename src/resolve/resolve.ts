@@ -4,11 +4,17 @@
 // a Service IP (the API server's endpoints, manual endpoints, or the workloads behind its selector).
 import type { ClusterIndex, PodIdentity } from "../model/cluster.ts";
 import { workloadKey } from "../model/keys.ts";
-import type { InventoryService, Peer, Protocol, Resolved, SkipReason, TrafficData, TrafficRow } from "../model/types.ts";
+import type { InventoryService, Peer, PortProto, Protocol, Resolved, SkipReason, TrafficData, TrafficRow } from "../model/types.ts";
 import { podAt } from "./cluster-index.ts";
 import { Connections } from "./connections.ts";
 import { type ParsedIp, parseIp } from "./ip.ts";
 import { PeerResolver, Warnings } from "./peers.ts";
+
+/** What one row became: the connections it was evidence of, or why it was skipped. */
+export interface RowOutcome {
+  connections: { src: Peer; dst: Peer; port: PortProto }[];
+  skipped?: SkipReason;
+}
 
 export interface ResolveOptions {
   /** Rows older than this (ms) are ignored. */
@@ -73,8 +79,12 @@ class Resolution {
     this.peers = new PeerResolver(index, data.hostnames ?? [], this.ipOf, this.warnings);
   }
 
+  /** What the current row became, while explain traces rows. */
+  trace: RowOutcome | null = null;
+
   skip(r: SkipReason): null {
     this.skipped[r] = (this.skipped[r] ?? 0) + 1;
+    if (this.trace) this.trace.skipped = r;
     return null;
   }
 
@@ -229,13 +239,30 @@ export class TrafficFold {
   add(rows: readonly TrafficRow[]): void {
     const r = this.r;
     this.rows += rows.length;
+    for (const row of rows) this.one(r, row);
+  }
+
+  private one(r: Resolution, row: TrafficRow): void {
+    const c = r.check(row);
+    if (!c) return;
+    const svc = c.ingress ? undefined : this.index.servicesByIp.get(c.peerIp.text);
+    if (svc) r.toService(c, svc);
+    else r.direct(c);
+  }
+
+  /** As add, telling `onRow` what each row became (explain); the same resolution, row by row. */
+  trace(rows: readonly TrafficRow[], onRow: (row: TrafficRow, out: RowOutcome) => void): void {
+    const r = this.r;
+    this.rows += rows.length;
     for (const row of rows) {
-      const c = r.check(row);
-      if (!c) continue;
-      const svc = c.ingress ? undefined : this.index.servicesByIp.get(c.peerIp.text);
-      if (svc) r.toService(c, svc);
-      else r.direct(c);
+      const out: RowOutcome = { connections: [] };
+      r.trace = out;
+      r.conns.listener = (c) => out.connections.push(c);
+      this.one(r, row);
+      onRow(row, out);
     }
+    r.trace = null;
+    r.conns.listener = null;
   }
 
   done(): Resolved {

@@ -23,9 +23,12 @@ export interface GenerationInput extends Generation, Pick<Common, "verbose"> {
 const NO_TRAFFIC_HINT =
   "Let the workload run 5-15 minutes under normal load, generate some traffic, and check that the kguardian broker has data for it.";
 
-export async function load(o: GenerationInput, io: Io): Promise<Loaded> {
+/** `keepRows`: keep every row (explain traces them), instead of folding each answer as it arrives. */
+export async function load(o: GenerationInput, io: Io, how: { keepRows?: boolean } = {}): Promise<Loaded> {
   // Names first: a live run resolves each pod's rows as they arrive, and a bad file fails before any request.
   const hostnames = await readHostnamesFlag(o.hostnames, io.stdin);
+  if (o.source.kind === "cluster" && how.keepRows)
+    return loadCluster(o.source.flags, o.scopeFor, io, Date.now(), hostnames ? { hostnames } : {});
   if (o.source.kind === "cluster") {
     const now = Date.now();
     const resolve = resolveOptionsOf({ includeDropped: o.includeDropped, ...(o.since !== undefined ? { since: now - o.since } : {}) });
