@@ -1,6 +1,9 @@
 // The shared vocabulary of identities: keys that index workloads and peers, and how every room
 // names them to a person (warnings, YAML comments, the review, reports).
-import type { Labels, Peer, WorkloadRef } from "./types.ts";
+import type { Labels, Peer, PortProto, WorkloadRef } from "./types.ts";
+
+/** "8080/TCP", "8080-8443/TCP". */
+export const portText = (p: PortProto): string => `${p.port}${p.endPort ? `-${p.endPort}` : ""}/${p.protocol}`;
 
 export const workloadKey = (w: WorkloadRef): string => `${w.namespace}/${w.kind}/${w.name}`;
 
@@ -27,6 +30,10 @@ function computeKey(p: Peer): string {
     case "fqdn":
       // By name only: the rule id stays the same when the name's addresses change.
       return `fqdn:${p.names.join(",")}`;
+    case "namespace":
+      return `ns:${p.namespace}${p.workloads ? `:${p.workloads.map((m) => workloadKey(m.workload)).join(",")}` : ""}`;
+    case "any-pod":
+      return "any-pod";
   }
 }
 
@@ -52,9 +59,13 @@ export function describePeer(p: Peer): string {
     case "node":
       return `node ${p.node || "?"} ${p.cidr}`;
     case "external":
-      return `external ${p.cidr}`;
+      return p.except ? `external ${p.cidr} except ${p.except.join(",")}` : `external ${p.cidr}`;
     case "fqdn":
       return `external ${p.names.join(",")} (${p.cidrs.join(",")})`;
+    case "namespace":
+      return p.workloads ? `${p.workloads.length} workloads of namespace ${p.namespace}` : `every pod of namespace ${p.namespace}`;
+    case "any-pod":
+      return "every pod of every namespace";
   }
 }
 

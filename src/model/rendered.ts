@@ -51,5 +51,5 @@ export interface RenderContext {
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: "DoesNotExist" }[];
+  matchExpressions?: { key: string; operator: "DoesNotExist" | "Exists" }[];
 }

@@ -1,4 +1,7 @@
 // Plain data shared by every stage. No behaviour lives here.
+import type { NamespaceMember, Widening } from "./widening.ts";
+
+export type { NamespaceMember, WidenChoice, Widening } from "./widening.ts";
 
 export type Protocol = "TCP" | "UDP" | "SCTP";
 export type Direction = "ingress" | "egress";
@@ -172,12 +175,22 @@ export type Peer =
   | { kind: "workload"; workload: WorkloadRef; selector: Labels; absent?: string[]; role?: "dns" }
   | { kind: "apiserver"; cidrs: string[] }
   | { kind: "node"; cidr: string; node: string }
-  | { kind: "external"; cidr: string }
+  /** `except`: ranges left out (the cluster's own, when a person widened a rule to any address). */
+  | { kind: "external"; cidr: string; except?: string[] }
   /** Outside the cluster and known by name: every address seen for these names (sorted). */
-  | { kind: "fqdn"; names: string[]; cidrs: string[] };
+  | { kind: "fqdn"; names: string[]; cidrs: string[] }
+  /**
+   * Only by a person's choice (widening): the listed workloads of a namespace, or, without a list,
+   * every pod of it, also those started later.
+   */
+  | { kind: "namespace"; namespace: string; workloads?: NamespaceMember[] }
+  /** Only by a person's choice (widening): every pod of every namespace. */
+  | { kind: "any-pod" };
 
 export interface PortProto {
   port: number;
+  /** A range port..endPort, only by a person's choice (widening). */
+  endPort?: number;
   protocol: Protocol;
 }
 
@@ -215,6 +228,8 @@ export interface Rule {
   evidence: Evidence;
   /** Added by policy (e.g. DNS), not observed. */
   synthetic?: "dns";
+  /** Wider than the evidence by a person's choice; its evidence is that of the exact rules it covers. */
+  widened?: Widening;
 }
 
 export interface WorkloadPolicy {

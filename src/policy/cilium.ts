@@ -1,6 +1,6 @@
 // cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy from the same rule model. Pure.
 
-import { workloadLabel } from "../model/keys.ts";
+import { portText, workloadLabel } from "../model/keys.ts";
 import type { LabelSelector, RenderContext, RenderedObject, RenderedRule, YamlPath } from "../model/rendered.ts";
 import type { Labels, Peer, Rule, Warning, WorkloadPolicy } from "../model/types.ts";
 import { policyFileName, shorten } from "./naming.ts";
@@ -16,7 +16,12 @@ function k8sLabels(l: Labels): Labels {
   return out;
 }
 
-type L3 = { toEndpoints: LabelSelector[] } | { toEntities: string[] } | { toCIDR: string[] } | { toFQDNs: { matchName: string }[] };
+type L3 =
+  | { toEndpoints: LabelSelector[] }
+  | { toEntities: string[] }
+  | { toCIDR: string[] }
+  | { toCIDRSet: { cidr: string; except: string[] }[] }
+  | { toFQDNs: { matchName: string }[] };
 
 /**
  * The L3 part of a rule for one peer. A namespaced policy's endpoint selectors only see its own
@@ -33,12 +38,24 @@ function l3(peer: Peer, policyNs: string | null, dir: "ingress" | "egress"): { g
         l3: { toEndpoints: [labelSelector(sel, peer.absent, "k8s:")] },
       };
     }
+    case "namespace": {
+      // Widened by a person: the listed workloads, or every pod of the namespace.
+      const members = peer.workloads ?? [{ selector: {}, absent: undefined }];
+      return {
+        group: "endpoints",
+        l3: { toEndpoints: members.map((m) => labelSelector({ ...k8sLabels(m.selector), [NS_LABEL]: peer.namespace }, m.absent, "k8s:")) },
+      };
+    }
+    case "any-pod":
+      // {} would mean the policy's own namespace: every namespace is "the namespace label exists".
+      return { group: "endpoints", l3: { toEndpoints: [{ matchExpressions: [{ key: NS_LABEL, operator: "Exists" }] }] } };
     case "apiserver":
       return { group: "entities", l3: { toEntities: ["kube-apiserver"] } };
     case "node":
       // Cluster nodes have identities, not CIDRs, in Cilium: the host and remote-node entities.
       return { group: "entities", l3: { toEntities: ["host", "remote-node"] } };
     case "external":
+      if (peer.except?.length) return { group: "cidrset", l3: { toCIDRSet: [{ cidr: peer.cidr, except: peer.except }] } };
       return { group: "cidr", l3: { toCIDR: [peer.cidr] } };
     case "fqdn":
       // By name, so that the rule follows the name's addresses; names only exist for egress.
@@ -48,14 +65,20 @@ function l3(peer: Peer, policyNs: string | null, dir: "ingress" | "egress"): { g
   }
 }
 
-const L3_KEY = { toEndpoints: "fromEndpoints", toEntities: "fromEntities", toCIDR: "fromCIDR", toFQDNs: "toFQDNs" } as const;
+const L3_KEY = {
+  toEndpoints: "fromEndpoints",
+  toEntities: "fromEntities",
+  toCIDR: "fromCIDR",
+  toCIDRSet: "fromCIDRSet",
+  toFQDNs: "toFQDNs",
+} as const;
 
 function section(dir: "ingress" | "egress", rules: Rule[], policyNs: string | null, rendered: RenderedRule[]): Record<string, unknown>[] {
   // One entry per kind of peer and set of ports: Cilium ORs the peers of an entry and ANDs them with its ports.
   const groups = new Map<string, { l3: Record<string, unknown[]>; rules: Rule[]; dns: boolean }>();
   for (const r of rules) {
     const { group, l3: part } = l3(r.peer, policyNs, dir);
-    const ports = r.ports.map((p) => `${p.port}/${p.protocol}`).join(",");
+    const ports = r.ports.map(portText).join(",");
     const key = `${group}|${ports}`;
     const g = groups.get(key) ?? { l3: {}, rules: [], dns: group === "dns" };
     groups.set(key, g);
@@ -71,7 +94,7 @@ function section(dir: "ingress" | "egress", rules: Rule[], policyNs: string | nu
     for (const r of g.rules) rendered.push({ id: r.id, comment: evidenceComment(r), paths: [["spec", dir, gi] as YamlPath] });
     const first = g.rules[0] as Rule;
     const toPorts: Record<string, unknown> = {
-      ports: first.ports.map((p) => ({ port: String(p.port), protocol: p.protocol })),
+      ports: first.ports.map((p) => ({ port: String(p.port), ...(p.endPort ? { endPort: p.endPort } : {}), protocol: p.protocol })),
       // Let Cilium's DNS proxy see the lookups, so that FQDN rules can follow.
       ...(g.dns && dir === "egress" ? { rules: { dns: [{ matchPattern: "*" }] } } : {}),
     };

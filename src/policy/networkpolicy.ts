@@ -2,28 +2,40 @@
 import type { V1NetworkPolicyPeer, V1NetworkPolicySpec } from "@kubernetes/client-node";
 import { isoSeconds, workloadLabel } from "../model/keys.ts";
 import type { NetworkPolicyObject, PolicyObject, RenderContext, RenderedObject, RenderedRule, YamlPath } from "../model/rendered.ts";
-import type { Peer, Rule, WorkloadPolicy } from "../model/types.ts";
+import type { Labels, Peer, Rule, WorkloadPolicy } from "../model/types.ts";
 import { ANNOTATION_PREFIX, labelValue, MANAGED_BY, policyFileName, policyName } from "./naming.ts";
 import { connections, evidenceComment, groupByPorts, labelSelector, policyEvidence, sortedLabels } from "./render.ts";
 
 type NpPeer = V1NetworkPolicyPeer;
 
 /** NetworkPolicy peers for one rule; the API server may have several endpoint addresses. */
+const inNamespace = (ns: string) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
+
+function podsOf(namespace: string, selector: Labels, absent: string[] | undefined, policyNamespace: string): NpPeer {
+  const podSelector = labelSelector(selector, absent);
+  if (namespace === policyNamespace) return { podSelector };
+  // One entry with both selectors: AND, i.e. these pods in that namespace.
+  return { namespaceSelector: inNamespace(namespace), podSelector };
+}
+
 function npPeers(peer: Peer, policyNamespace: string): NpPeer[] {
   switch (peer.kind) {
-    case "workload": {
-      const podSelector = labelSelector(peer.selector, peer.absent);
-      if (peer.workload.namespace === policyNamespace) return [{ podSelector }];
-      // One entry with both selectors: AND, i.e. these pods in that namespace.
-      return [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer.workload.namespace } }, podSelector }];
-    }
+    case "workload":
+      return [podsOf(peer.workload.namespace, peer.selector, peer.absent, policyNamespace)];
+    case "namespace":
+      // Widened by a person: the listed workloads, or every pod of the namespace.
+      if (peer.workloads) return peer.workloads.map((m) => podsOf(peer.namespace, m.selector, m.absent, policyNamespace));
+      return [peer.namespace === policyNamespace ? { podSelector: {} } : { namespaceSelector: inNamespace(peer.namespace) }];
+    case "any-pod":
+      return [{ namespaceSelector: {} }];
     case "apiserver":
     case "fqdn":
       // A NetworkPolicy cannot name hosts: every address seen for the names.
       return peer.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
     case "node":
-    case "external":
       return [{ ipBlock: { cidr: peer.cidr } }];
+    case "external":
+      return [{ ipBlock: peer.except?.length ? { cidr: peer.cidr, except: peer.except } : { cidr: peer.cidr } }];
   }
 }
 
@@ -69,7 +81,11 @@ export function renderNetworkPolicy(p: WorkloadPolicy, ctx: RenderContext): Rend
         rendered.push({ id: r.id, comment: evidenceComment(r), paths: mine.map((_, i) => at(i)) });
         peers.push(...mine);
       }
-      const ports = (group[0] as Rule).ports.map((pp) => ({ port: pp.port, protocol: pp.protocol }));
+      const ports = (group[0] as Rule).ports.map((pp) => ({
+        port: pp.port,
+        ...(pp.endPort ? { endPort: pp.endPort } : {}),
+        protocol: pp.protocol,
+      }));
       return dir === "ingress" ? { from: peers, ports } : { to: peers, ports };
     });
 

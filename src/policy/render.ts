@@ -1,7 +1,7 @@
 // What both renderers share: the evidence comment of a rule, a policy's evidence window, rules grouped by
 // ports, label selectors (with DoesNotExist for workloads without labels).
 
-import { describePeer, isoSeconds } from "../model/keys.ts";
+import { describePeer, isoSeconds, portText } from "../model/keys.ts";
 import type { LabelSelector } from "../model/rendered.ts";
 import type { Evidence, Rule, WorkloadPolicy } from "../model/types.ts";
 
@@ -10,7 +10,10 @@ export function evidenceComment(rule: Rule): string {
   if (rule.synthetic === "dns") return `${rule.id}: DNS, added by --allow-dns (no lookup observed)`;
   const e = rule.evidence;
   const pods = e.pods.slice(0, MAX_PODS).join(", ") + (e.pods.length > MAX_PODS ? ` +${e.pods.length - MAX_PODS} more` : "");
-  return `${rule.id}: ${describePeer(rule.peer)}; ${connections(e)}; seen by ${pods}`;
+  const base = `${rule.id}: ${describePeer(rule.peer)}; ${connections(e)}; seen by ${pods}`;
+  const w = rule.widened;
+  // A person chose to admit more than the evidence: the file says so, and what beyond.
+  return w ? `${base}; WIDENED by review to ${w.label}: admits beyond the evidence ${w.beyond.join("; ")}` : base;
 }
 
 /** "3 connections first seen 2026-05-12T10:00:01Z .. 2026-05-12T10:00:33Z": what the rows hold, no more. */
@@ -36,7 +39,7 @@ export function policyEvidence(p: WorkloadPolicy): Evidence | null {
 export function groupByPorts(rules: Rule[]): Rule[][] {
   const groups = new Map<string, Rule[]>();
   for (const r of rules) {
-    const k = r.ports.map((p) => `${p.port}/${p.protocol}`).join(",");
+    const k = r.ports.map(portText).join(",");
     const g = groups.get(k);
     if (g) g.push(r);
     else groups.set(k, [r]);

@@ -13,7 +13,7 @@ export function comparePorts(a: PortProto, b: PortProto): number {
   return a.port - b.port || (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0);
 }
 
-const KIND_ORDER: Record<Peer["kind"], number> = { workload: 0, apiserver: 1, node: 2, external: 3, fqdn: 4 };
+const KIND_ORDER: Record<Peer["kind"], number> = { workload: 0, namespace: 1, "any-pod": 2, apiserver: 3, node: 4, external: 5, fqdn: 6 };
 export function comparePeers(a: Peer, b: Peer): number {
   const k = KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
   if (k !== 0) return k;

@@ -4,6 +4,7 @@ import { Box, Text, useApp, useInput, useWindowSize } from "ink";
 import { useEffect, useReducer } from "react";
 import { yamlExcerpt } from "./items.ts";
 import { type Action, counts, keyToAction, type ReviewRule, type ReviewState, reduce, selected, visible } from "./state.ts";
+import { coveredBy, stepOf, widenLines } from "./widening.ts";
 
 export interface AppProps {
   initial: ReviewState;
@@ -78,9 +79,12 @@ function RuleList({ s, width, height, color }: { s: ReviewState; width: number; 
           );
         const here = l.pos === s.cursor;
         const d = s.decisions[l.rule.id] ?? "pending";
+        const over = coveredBy(s, l.rule.id) !== undefined;
+        const wide = stepOf(s, l.rule.id) > 0 || s.portRange[l.rule.id] || l.rule.widened ? " +wide" : l.rule.suggestion ? " (S)" : "";
         // The peer gives way before the ports do: they are the shorter and the more telling.
-        const tail = `  ${l.rule.ports}${l.rule.warnings.length ? "  !" : ""}`;
-        const text = cut(`${here ? ">" : " "} ${MARKS[d]} ${cut(l.rule.peer, Math.max(8, width - tail.length - 8))}${tail}`, width);
+        const tail = `  ${l.rule.ports}${wide}${l.rule.warnings.length ? "  !" : ""}`;
+        const mark = over ? "[⊂]" : MARKS[d];
+        const text = cut(`${here ? ">" : " "} ${mark} ${cut(l.rule.peer, Math.max(8, width - tail.length - 8))}${tail}`, width);
         const tint = !color ? undefined : d === "accepted" ? "green" : d === "rejected" ? "red" : undefined;
         return (
           <Text key={l.rule.id} {...(tint ? { color: tint } : {})} inverse={color && here && s.pane === "list"} bold={here}>
@@ -103,6 +107,10 @@ function Detail({ s, width, height }: { s: ReviewState; width: number; height: n
     "peer",
     ...r.peerDetail.map((x) => `  ${x}`),
     `ports:     ${r.ports}`,
+    ...(() => {
+      const w = widenLines(s, r);
+      return w.length ? ["", ...w] : [];
+    })(),
     "",
     "evidence",
     ...r.evidence.map((x) => `  ${x}`),
@@ -126,6 +134,8 @@ const HELP = [
   "space        toggle accept   a / r     accept / reject (and move on)",
   "A / R        accept / reject every rule of this workload",
   "x            skip the workload (no policy for it)",
+  "+ / -        widen the peer one step / narrow it back (shows what it admits first)",
+  "p            ports: exact / the observed range      S   take the suggested step",
   "/            filter by namespace, workload, peer or port",
   "tab          switch list / detail    y   full policy YAML",
   "s            show all rules / only new and changed ones",
@@ -235,7 +245,7 @@ export function App({ initial, title, writeVerb, color, onDone, size }: AppProps
   const footer =
     s.mode === "filter"
       ? `filter: ${s.filter}▏  enter keep · esc clear`
-      : `j/k move · space toggle · a/r accept/reject · A/R workload · x skip · / filter · tab pane · y yaml · ? help · w ${writeVerb} · q quit`;
+      : `j/k move · space toggle · a/r accept/reject · A/R workload · +/- widen · x skip · / filter · tab pane · y yaml · ? help · w ${writeVerb} · q quit`;
 
   const main =
     s.mode === "help" ? (

@@ -1,7 +1,9 @@
 // The decisions file: accept or reject per stable rule id, with who decided and when. A re-run applies
 // it and reviews only new or changed rules; in CI it decides alone.
+import ipaddr from "ipaddr.js";
 import { parse, stringify } from "yaml";
-import type { WorkloadPolicy } from "../model/types.ts";
+import { z } from "zod";
+import type { WidenChoice, WorkloadPolicy } from "../model/types.ts";
 import type { ReviewRule } from "./state.ts";
 
 export const DECISIONS_API = "guardian.kubectl.io/v1alpha1";
@@ -13,7 +15,48 @@ export interface DecisionRecord {
   rule: string;
   by: string;
   at: string;
+  /** A person widened the rule: CI replays exactly this peer and these ports. */
+  widen?: Omit<WidenChoice, "id">;
 }
+
+const cidr = z.string().refine((c) => ipaddr.isValidCIDR(c), "not a CIDR");
+const workload = z.object({ kind: z.string().min(1), name: z.string().min(1), namespace: z.string().min(1) }).strict();
+const WidenSchema = z
+  .object({
+    step: z.string().min(1),
+    label: z.string(),
+    beyond: z.array(z.string()),
+    target: z.string().min(1),
+    direction: z.enum(["ingress", "egress"]),
+    peer: z
+      .discriminatedUnion("kind", [
+        z.object({ kind: z.literal("external"), cidr, except: z.array(cidr).optional() }).strict(),
+        z
+          .object({
+            kind: z.literal("namespace"),
+            namespace: z.string().min(1),
+            workloads: z
+              .array(z.object({ workload, selector: z.record(z.string(), z.string()), absent: z.array(z.string()).optional() }).strict())
+              .optional(),
+          })
+          .strict(),
+        z.object({ kind: z.literal("any-pod") }).strict(),
+      ])
+      .optional(),
+    ports: z
+      .array(
+        z
+          .object({
+            port: z.number().int().min(1).max(65535),
+            endPort: z.number().int().min(1).max(65535).optional(),
+            protocol: z.enum(["TCP", "UDP", "SCTP"]),
+          })
+          .strict(),
+      )
+      .min(1)
+      .optional(),
+  })
+  .strict();
 
 export interface DecisionsFile {
   decisions: Record<string, DecisionRecord>;
@@ -37,6 +80,14 @@ export function parseDecisions(text: string, source: string): DecisionsFile {
   for (const [id, r] of Object.entries(d.decisions ?? {})) {
     if (r?.decision !== "accept" && r?.decision !== "reject")
       throw new DecisionsError(`${source}: decision for ${id} must be accept or reject`);
+    if (r.widen !== undefined) {
+      const w = WidenSchema.safeParse(r.widen);
+      if (!w.success) {
+        const i = w.error.issues[0];
+        throw new DecisionsError(`${source}: widening of ${id} is not valid (${i?.path.join(".") || "widen"}: ${i?.message})`);
+      }
+      if (r.decision !== "accept") throw new DecisionsError(`${source}: ${id} is widened, so its decision must be accept`);
+    }
     decisions[id] = r;
   }
   return { decisions, skipped: Array.isArray(d.skipped) ? d.skipped.map(String) : [] };
@@ -62,17 +113,37 @@ export function recordDecisions(
   skipped: string[],
   who: string,
   when: string,
+  /** This run's widenings by rule id: a choice, or null for a rule that is exact now. */
+  widenings: ReadonlyMap<string, WidenChoice | null> = new Map(),
 ): DecisionsFile {
   const out: Record<string, DecisionRecord> = { ...before.decisions };
   for (const r of rules) {
     const d = decisions[r.id];
     if (d === "pending" || d === undefined) continue;
     const decision = d === "accepted" ? "accept" : "reject";
-    if (out[r.id]?.decision === decision) continue; // unchanged: keep who decided first
-    out[r.id] = { decision, workload: r.workload, rule: ruleSummary(r), by: who, at: when };
+    const w = decision === "accept" ? widenings.get(r.id) : null;
+    const { id: _, ...widen } = w ?? { id: "" };
+    const next: DecisionRecord = {
+      decision,
+      workload: r.workload,
+      rule: ruleSummary(r),
+      by: who,
+      at: when,
+      ...(w ? { widen: widen as Omit<WidenChoice, "id"> } : {}),
+    };
+    const prev = out[r.id];
+    // Unchanged: keep who decided first. A recorded widening this run did not show stays as it was.
+    const sameWiden = w === undefined ? true : JSON.stringify(prev?.widen ?? null) === JSON.stringify(next.widen ?? null);
+    if (prev?.decision === decision && sameWiden) continue;
+    if (w === undefined && prev?.widen && decision === "accept") next.widen = prev.widen;
+    out[r.id] = next;
   }
   return { decisions: out, skipped };
 }
+
+/** The recorded widenings, as choices to apply. */
+export const recordedWidenings = (f: DecisionsFile | null): WidenChoice[] =>
+  Object.entries(f?.decisions ?? {}).flatMap(([id, r]) => (r.widen ? [{ id, ...r.widen }] : []));
 
 /** Keeps only accepted rules, and no policy for skipped workloads; a rejected rule's traffic stays denied. */
 export function keepAccepted(

@@ -6,6 +6,7 @@ import type { RenderedObject } from "../model/rendered.ts";
 import { matches } from "../model/selector.ts";
 import type { Rule, Warning, WorkloadPolicy } from "../model/types.ts";
 import type { ReviewRule } from "./state.ts";
+import type { ReviewStep } from "./widening.ts";
 
 const MARK = "▶ ";
 const PAD = "  ";
@@ -48,6 +49,13 @@ function peerLines(r: Rule, index: ClusterIndex, policyNs: string): string[] {
       return ["kind:      outside the cluster", `address:   ${p.cidr}`];
     case "fqdn":
       return ["kind:      outside the cluster, by name", `names:     ${p.names.join(", ")}`, `addresses: ${p.cidrs.join(", ")}`];
+    case "namespace":
+      return [
+        `kind:      ${p.workloads ? "workloads" : "every pod"} of namespace ${p.namespace} (widened)`,
+        ...(p.workloads ? [`workloads: ${p.workloads.map((m) => `${m.workload.kind.toLowerCase()}/${m.workload.name}`).join(", ")}`] : []),
+      ];
+    case "any-pod":
+      return ["kind:      every pod of every namespace (widened)"];
   }
 }
 
@@ -62,6 +70,8 @@ export function reviewRules(
   linesOf: (o: RenderedObject, text: string) => Map<string, [number, number][]>,
   index: ClusterIndex,
   warnings: Warning[],
+  /** Each rule's widening steps (policy/widen's ladders), by rule id. */
+  ladders: ReadonlyMap<string, { peer: ReviewStep[]; ports: ReviewStep | null; suggestion: ReviewRule["suggestion"] }> = new Map(),
 ): ReviewRule[] {
   const yamlById = new Map<string, string[]>();
   for (const o of objects) {
@@ -97,6 +107,10 @@ export function reviewRules(
         warnings: ruleWarnings,
         yaml: yamlById.get(r.id) ?? [],
         flows: e.flows,
+        ladder: ladders.get(r.id)?.peer ?? [],
+        portStep: ladders.get(r.id)?.ports ?? null,
+        suggestion: ladders.get(r.id)?.suggestion ?? null,
+        ...(r.widened ? { widened: r.widened.label } : {}),
       });
     }
   }

@@ -1,6 +1,7 @@
 // The review's state and a pure reducer over it: every key the TUI handles is an action here, so tests
 // drive the review without a terminal.
 import type { Direction } from "../model/types.ts";
+import { coveredBy, type ReviewStep, widenReduce } from "./widening.ts";
 
 export type Decision = "accepted" | "rejected" | "pending";
 
@@ -20,6 +21,13 @@ export interface ReviewRule {
   /** The policy YAML with this rule's lines marked. */
   yaml: string[];
   flows: number;
+  /** Widening steps of the peer, narrowest first (step 0, the exact rule, is not listed). */
+  ladder: ReviewStep[];
+  portStep: ReviewStep | null;
+  /** The step the data suggests (1-based into ladder), and why. */
+  suggestion: { step: number; reason: string } | null;
+  /** Already widened by a recorded decision whose exact rule is not in this run: its label. */
+  widened?: string;
 }
 
 export type Mode = "list" | "filter" | "help" | "yaml" | "confirm-write" | "confirm-quit";
@@ -27,6 +35,9 @@ export type Mode = "list" | "filter" | "help" | "yaml" | "confirm-write" | "conf
 export interface ReviewState {
   rules: ReviewRule[];
   decisions: Record<string, Decision>;
+  /** The widening step each rule is at (0 or absent: exact), and whether its ports are widened to a range. */
+  widen: Record<string, number>;
+  portRange: Record<string, boolean>;
   /** Workloads the user chose to leave without a policy (x). */
   skipped: string[];
   /** Rules that had a recorded decision when the review opened; hidden unless showAll. */
@@ -64,15 +75,26 @@ export type Action =
   | { type: "show-all" }
   | { type: "write" }
   | { type: "quit"; interrupt?: boolean }
-  | { type: "confirm"; yes: boolean };
+  | { type: "confirm"; yes: boolean }
+  | { type: "widen" }
+  | { type: "narrow" }
+  | { type: "ports" }
+  | { type: "suggested" };
 
-export function initialState(rules: ReviewRule[], recorded: Record<string, "accepted" | "rejected">): ReviewState {
+/** `widen`: recorded widenings (step per rule id, port range); `settled`: rules a recorded widening covers. */
+export function initialState(
+  rules: ReviewRule[],
+  recorded: Record<string, "accepted" | "rejected">,
+  widened: { widen?: Record<string, number>; portRange?: Record<string, boolean>; settled?: Set<string> } = {},
+): ReviewState {
   const decisions: Record<string, Decision> = {};
   for (const r of rules) decisions[r.id] = recorded[r.id] ?? "pending";
-  const known = rules.filter((r) => recorded[r.id]).map((r) => r.id);
+  const known = rules.filter((r) => recorded[r.id] || widened.settled?.has(r.id)).map((r) => r.id);
   return {
     rules,
     decisions,
+    widen: widened.widen ?? {},
+    portRange: widened.portRange ?? {},
     skipped: [],
     recorded: known,
     showAll: known.length === 0,
@@ -111,6 +133,8 @@ export function counts(s: ReviewState): { accepted: number; rejected: number; pe
   const c = { accepted: 0, rejected: 0, pending: 0, skipped: 0 };
   for (const r of s.rules) {
     if (skipped.has(r.workloadKey)) c.skipped++;
+    // Admitted by another rule's widening: allowed whatever its own decision.
+    else if (coveredBy(s, r.id)) c.accepted++;
     else c[s.decisions[r.id] ?? "pending"]++;
   }
   return c;
@@ -127,7 +151,8 @@ function decide(s: ReviewState, ids: string[], decision: Decision): ReviewState 
   return { ...s, decisions, dirty: true };
 }
 
-export function reduce(s: ReviewState, a: Action): ReviewState {
+/** The overlays and the filter line take every key while open; null when the list has them. */
+function modal(s: ReviewState, a: Action): ReviewState | null {
   if (s.mode === "confirm-write" || s.mode === "confirm-quit") {
     if (a.type === "confirm") return a.yes ? { ...s, done: s.mode === "confirm-write" ? "write" : "quit" } : { ...s, mode: "list" };
     if (a.type === "esc") return { ...s, mode: "list" };
@@ -152,6 +177,12 @@ export function reduce(s: ReviewState, a: Action): ReviewState {
     if (a.type === "move" && s.mode === "yaml") return { ...s, detailScroll: Math.max(0, s.detailScroll + a.by) };
     return s;
   }
+  return null;
+}
+
+export function reduce(s: ReviewState, a: Action): ReviewState {
+  const m = modal(s, a);
+  if (m) return m;
   const cur = selected(s);
   switch (a.type) {
     case "move":
@@ -194,6 +225,11 @@ export function reduce(s: ReviewState, a: Action): ReviewState {
       if (s.pane === "detail") return { ...s, pane: "list" };
       if (s.filter) return clamp({ ...s, filter: "" }, 0);
       return s;
+    case "widen":
+    case "narrow":
+    case "ports":
+    case "suggested":
+      return cur ? widenReduce(s, cur, a.type) : s;
     case "show-all":
       return clamp({ ...s, showAll: !s.showAll }, 0);
     case "write":
@@ -207,70 +243,4 @@ export function reduce(s: ReviewState, a: Action): ReviewState {
   }
 }
 
-export interface KeyInfo {
-  upArrow?: boolean;
-  downArrow?: boolean;
-  pageUp?: boolean;
-  pageDown?: boolean;
-  home?: boolean;
-  end?: boolean;
-  return?: boolean;
-  escape?: boolean;
-  ctrl?: boolean;
-  tab?: boolean;
-  backspace?: boolean;
-  delete?: boolean;
-}
-
-/** k9s / less habits. */
-export function keyToAction(input: string, key: KeyInfo, mode: Mode, page: number): Action | null {
-  if (mode === "confirm-write" || mode === "confirm-quit") {
-    if (input === "y" || input === "Y") return { type: "confirm", yes: true };
-    if (input === "n" || input === "N" || key.escape) return { type: "confirm", yes: false };
-    return null;
-  }
-  if (key.ctrl && input === "c") return { type: "quit", interrupt: true };
-  if (mode === "filter") {
-    if (key.escape) return { type: "esc" };
-    if (key.return) return { type: "filter-done" };
-    if (key.backspace || key.delete) return { type: "filter-backspace" };
-    if (input && !key.ctrl) return { type: "filter-input", text: input };
-    return null;
-  }
-  if (key.upArrow || input === "k") return { type: "move", by: -1 };
-  if (key.downArrow || input === "j") return { type: "move", by: 1 };
-  if (key.pageUp || (key.ctrl && input === "b")) return { type: "move", by: -page };
-  if (key.pageDown || (key.ctrl && input === "f")) return { type: "move", by: page };
-  if (key.home || input === "g") return { type: "home" };
-  if (key.end || input === "G") return { type: "end" };
-  if (key.escape) return { type: "esc" };
-  if (key.tab) return { type: "tab" };
-  switch (input) {
-    case " ":
-      return { type: "toggle" };
-    case "a":
-      return { type: "decide", decision: "accepted" };
-    case "r":
-      return { type: "decide", decision: "rejected" };
-    case "A":
-      return { type: "decide-workload", decision: "accepted" };
-    case "R":
-      return { type: "decide-workload", decision: "rejected" };
-    case "x":
-      return { type: "skip-workload" };
-    case "/":
-      return { type: "filter-start" };
-    case "y":
-      return { type: "yaml" };
-    case "?":
-      return { type: "help" };
-    case "s":
-      return { type: "show-all" };
-    case "w":
-      return { type: "write" };
-    case "q":
-      return { type: "quit" };
-    default:
-      return null;
-  }
-}
+export { type KeyInfo, keyToAction } from "./keys.ts";

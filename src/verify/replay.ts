@@ -35,6 +35,11 @@ export function endpointOf(index: ClusterIndex, p: Peer): Endpoint {
       return { ip: p.cidr.split("/")[0] as string, entity: "world" };
     case "fqdn":
       return { ip: (p.cidrs[0] ?? "240.0.0.1/32").split("/")[0] as string, entity: "world", names: p.names };
+    // Never an observed end: only a widened rule has these peers.
+    case "namespace":
+      return { ip: "", pod: { namespace: p.namespace, labels: {} } };
+    case "any-pod":
+      return { ip: "", pod: { namespace: "", labels: {} } };
   }
 }
 

@@ -16,6 +16,9 @@ export function rules(n: number, workloads = 3): ReviewRule[] {
       warnings: i === 1 ? ["seen only once"] : [],
       yaml: ["  kind: NetworkPolicy", `▶ # r-${String(i).padStart(12, "0")}: …`],
       flows: i + 1,
+      ladder: [],
+      portStep: null,
+      suggestion: null,
     };
   }).sort((a, b) => (a.workload + a.direction < b.workload + b.direction ? -1 : 1));
 }

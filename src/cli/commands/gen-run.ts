@@ -191,7 +191,8 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
     }
     // Decisions only remove: with every rule kept, what generate rendered, validated and replayed stands.
     const count = (ps: WorkloadPolicy[]) => ps.reduce((n, p) => n + 1 + p.ingress.length + p.egress.length, 0);
-    const unchanged = count(decided.policies) === count(gen.result.policies);
+    const widened = decided.policies.some((p) => [...p.ingress, ...p.egress].some((r) => r.widened));
+    const unchanged = !widened && count(decided.policies) === count(gen.result.policies);
     progress.phase("validate");
     const objects = unchanged
       ? gen.objects
