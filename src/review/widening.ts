@@ -69,6 +69,6 @@ export function widenLines(s: ReviewState, r: ReviewRule): string[] {
     out.push(
       `  ports:  ${s.portRange[r.id] ? `${r.portStep.label} (widened by you)` : `exact; p: ${r.portStep.label}, ${r.portStep.beyond.join("; ")}`}`,
     );
-  if (r.suggestion) out.push(`  suggested: ${r.ladder[r.suggestion.step - 1]?.label}: ${r.suggestion.reason}`);
+  if (r.suggestion) out.push(`  S:      ${r.ladder[r.suggestion.step - 1]?.label} (suggested)`, `          because ${r.suggestion.reason}`);
   return out;
 }

@@ -40,7 +40,7 @@ afterAll(() => {
   }
 });
 
-function start(exitFile: string, outputDir = "network-policies") {
+function start(exitFile: string, outputDir = "network-policies", namespace = "shop", size = ["100", "30"]) {
   try {
     tmux("kill-session", "-t", session);
   } catch {
@@ -49,12 +49,12 @@ function start(exitFile: string, outputDir = "network-policies") {
   // A shell in a fixed-size terminal; the command is typed into it, so the pane outlives the program.
   // The exit code lands by rename: `>` creates the file empty before echo fills it.
   // No CI variable, so the review opens.
-  tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "-e", "TERM=xterm-256color", "-e", "PS1=$ ", "bash --norc --noprofile");
+  tmux("new-session", "-d", "-s", session, "-x", size[0] as string, "-y", size[1] as string, "-e", "TERM=xterm-256color", "-e", "PS1=$ ", "bash --norc --noprofile");
   tmux(
     "send-keys",
     "-t",
     session,
-    `cd ${dir} && env -u CI ${bin} gen netpol --all -n shop --demo --output-dir ${outputDir}; echo $? > ${exitFile}.part && mv ${exitFile}.part ${exitFile}`,
+    `cd ${dir} && env -u CI ${bin} gen netpol --all -n ${namespace} --demo --output-dir ${outputDir}; echo $? > ${exitFile}.part && mv ${exitFile}.part ${exitFile}`,
     "Enter",
   );
 }
@@ -126,5 +126,43 @@ describe("review in a terminal", () => {
     expect(s).not.toContain("kubectl-guardian review");
     expect(s).toContain("3 file(s) unchanged");
     expect(s).toContain("12 rule(s) recorded, 0 new");
+  });
+
+  it("widens the ingress controller's internet rule on purpose, shows what it admits, writes and records it", async () => {
+    const exit = path.join(dir, "exit-widen");
+    // Wide enough that the detail pane's lines are not cut.
+    start(exit, "widened", "ingress-nginx", ["180", "40"]);
+    await onScreen("kubectl-guardian review");
+    // The data's suggestion is on the rule before anything is chosen.
+    await keys("/", "203.0.113.7", "Enter");
+    await onScreen("external 203.0.113.7/32");
+    await onScreen("S:      any IPv4 address outside the cluster (suggested)");
+    await onScreen("because 2 distinct public addresses reached port 443/TCP");
+    await onScreen("+ next: 203.0.113.0/24");
+    await keys("+");
+    await onScreen("now:    203.0.113.0/24 (widened by you)");
+    await onScreen("admits 256 addresses, 1 of them observed on these ports");
+    await keys("-");
+    await onScreen("now:    exact: what was observed");
+    await keys("S");
+    await onScreen("now:    any IPv4 address outside the cluster (widened by you)");
+    await keys("Escape", "A");
+    await onScreen("? 0");
+    await keys("w");
+    await onScreen("accepted rule(s)? y/n");
+    await keys("y");
+    await waitFor("the run to end", () => existsSync(exit));
+    expect(readFileSync(exit, "utf8").trim()).toBe("0");
+    const out = path.join(dir, "widened");
+    const policy = readFileSync(path.join(out, "ingress-nginx-ingress-nginx-controller-networkpolicy.yaml"), "utf8");
+    expect(policy).toContain("cidr: 0.0.0.0/0");
+    expect(policy).toMatch(/WIDENED by review to any IPv4 address outside the cluster/);
+    // The other client's /32 is inside the widened rule: no rule of its own.
+    expect(policy).not.toContain("198.51.100.23/32");
+    const decisions = parse(readFileSync(path.join(out, "guardian-decisions.yaml"), "utf8")) as {
+      decisions: Record<string, { widen?: { step: string; peer: { cidr: string } } }>;
+    };
+    const widened = Object.values(decisions.decisions).filter((d) => d.widen);
+    expect(widened.map((d) => [d.widen?.step, d.widen?.peer.cidr])).toEqual([["internet", "0.0.0.0/0"]]);
   });
 });

@@ -89,6 +89,30 @@ describe("review UI", () => {
     expect(f).not.toContain("peer5");
   });
 
+  it("a filter typed or pasted in one chunk, Enter included, ends the filter: the next key acts on the list", async () => {
+    const { lastFrame, stdin } = mount(9);
+    await press(stdin, "/", "8004\r", "a");
+    const f = lastFrame() ?? "";
+    expect(f).toContain("filter: 8004");
+    expect(f).toContain("[✓] deployment shop/peer4");
+  });
+
+  it("on a widenable rule, + shows the step taken and what it admits, and accepts it", async () => {
+    const step = { step: "/24", label: "203.0.113.0/24", beyond: ["256 addresses, 1 of them observed"], covers: [] };
+    const list = rules(2).map((r, i) => (i === 0 ? { ...r, ladder: [step], suggestion: { step: 1, reason: "the data says so" } } : r));
+    const app = render(
+      <App initial={initialState(list, {})} title="t" writeVerb="write" color={false} onDone={() => {}} size={{ columns: 140, rows: 40 }} />,
+    );
+    expect(app.lastFrame()).toContain("+ next: 203.0.113.0/24");
+    expect(app.lastFrame()).toContain("(S)");
+    await press(app.stdin, "+");
+    const f = app.lastFrame() ?? "";
+    expect(f).toContain("now:    203.0.113.0/24 (widened by you)");
+    expect(f).toContain("admits 256 addresses, 1 of them observed");
+    expect(f).toContain("+wide");
+    expect(f).toContain("✓ 1");
+  });
+
   it("? opens the help overlay and esc closes it", async () => {
     const { lastFrame, stdin } = mount();
     await press(stdin, "?");
