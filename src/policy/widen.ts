@@ -174,7 +174,7 @@ function portStep(x: Rule): WidenStep | null {
   return {
     step: "port-range",
     label: ports.map(portText).join(", "),
-    beyond: [`${extra} port(s) beyond the ${x.ports.length} observed`],
+    beyond: [`${extra} port(s) beyond the ${x.ports.length} observed`, "(a NetworkPolicy port range, endPort, needs Kubernetes 1.25+)"],
     ports,
     covers: [],
   };

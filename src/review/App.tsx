@@ -228,7 +228,14 @@ export function App({ initial, title, writeVerb, color, onDone, size }: AppProps
     let mode = s.mode;
     for (const ch of chunks) {
       // A chunk carries Enter or Backspace as characters (a paste, or keys faster than a frame).
-      const k = chunks.length === 1 ? key : ch === "\r" || ch === "\n" ? { ...key, return: true } : ch === "\x7f" ? { ...key, backspace: true } : key;
+      const k =
+        chunks.length === 1
+          ? key
+          : ch === "\r" || ch === "\n"
+            ? { ...key, return: true }
+            : ch === "\x7f"
+              ? { ...key, backspace: true }
+              : key;
       const a: Action | null = keyToAction(k === key ? ch : "", k, mode, Math.max(1, listH - 2));
       if (!a) continue;
       dispatch(a);

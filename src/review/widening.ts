@@ -67,7 +67,7 @@ export function widenLines(s: ReviewState, r: ReviewRule): string[] {
   }
   if (r.portStep)
     out.push(
-      `  ports:  ${s.portRange[r.id] ? `${r.portStep.label} (widened by you)` : `exact; p: ${r.portStep.label}, ${r.portStep.beyond.join("; ")}`}`,
+      `  ports:  ${s.portRange[r.id] ? `${r.portStep.label} (widened by you)` : `exact; p: ${r.portStep.label}, ${r.portStep.beyond[0]}`}`,
     );
   if (r.suggestion) out.push(`  S:      ${r.ladder[r.suggestion.step - 1]?.label} (suggested)`, `          because ${r.suggestion.reason}`);
   return out;

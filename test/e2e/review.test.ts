@@ -49,7 +49,21 @@ function start(exitFile: string, outputDir = "network-policies", namespace = "sh
   // A shell in a fixed-size terminal; the command is typed into it, so the pane outlives the program.
   // The exit code lands by rename: `>` creates the file empty before echo fills it.
   // No CI variable, so the review opens.
-  tmux("new-session", "-d", "-s", session, "-x", size[0] as string, "-y", size[1] as string, "-e", "TERM=xterm-256color", "-e", "PS1=$ ", "bash --norc --noprofile");
+  tmux(
+    "new-session",
+    "-d",
+    "-s",
+    session,
+    "-x",
+    size[0] as string,
+    "-y",
+    size[1] as string,
+    "-e",
+    "TERM=xterm-256color",
+    "-e",
+    "PS1=$ ",
+    "bash --norc --noprofile",
+  );
   tmux(
     "send-keys",
     "-t",

@@ -8,7 +8,16 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
 import { installCiliumCrds } from "../../scripts/cluster/cilium-crds.ts";
 import { startCluster } from "../../scripts/cluster/test-cluster.ts";
+import { workloadKey } from "../../src/model/keys.ts";
+import type { WidenChoice } from "../../src/model/types.ts";
+import { generate } from "../../src/pipeline/generate.ts";
+import { ladders } from "../../src/policy/widen.ts";
+import { choiceOf } from "../../src/policy/widen-apply.ts";
+import { recordDecisions, serializeDecisions } from "../../src/review/decisions.ts";
+import type { ReviewRule } from "../../src/review/state.ts";
+import { parseSnapshot } from "../../src/sources/snapshot/snapshot.ts";
 import { Cluster, svcPort, tcp } from "../support/builders.ts";
+import { defaults } from "../support/generate.ts";
 import { runCli } from "../support/io.ts";
 import { kubeConfig, Seeder, uniqueNs } from "./seed.ts";
 
@@ -46,6 +55,7 @@ async function scenario(
     .connect(reporter!, db!, 5432);
   c.row(api!, "EGRESS", "10.96.0.10", 53, { proto: "UDP" }).row(api!, "EGRESS", "10.96.0.1", 443);
   c.row(api!, "EGRESS", "93.184.216.34", 443).row(api!, "EGRESS", "2606:4700::1111", 443).row(web!, "INGRESS", "10.0.0.11", 8080);
+  c.row(web!, "INGRESS", "10.0.0.11", 8443);
   c.named("93.184.216.34", "payments.example.com");
   const dir = await mkdtemp(path.join(tmpdir(), "guardian-cilium-"));
   const file = path.join(dir, "snap.json");
@@ -222,5 +232,110 @@ describe("Cilium output on a real API server", () => {
     // Cluster-scoped objects would reach every later test: the rollback takes them away again.
     expect((await undo(r.stderr)).code).toBe(0);
     expect(await ccnps()).toEqual([]);
+  });
+
+  it(`widened rules of every kind pass the server-side dry run as NetworkPolicy and CiliumNetworkPolicy (${SCHEMA})`, async () => {
+    await installCiliumCrds(seed.kc, inject("ciliumSchemas"));
+    const s = await scenario("widened");
+    const snap = parseSnapshot(JSON.parse(await readFile(s.file, "utf8")), "snap");
+    const g = generate(snap.inventory, snap.data, { ...defaults, allowDns: true, scope: { kind: "namespace", namespace: s.ns } });
+    const lad = ladders(g.result.policies, g.index);
+    const reviewed: ReviewRule[] = [];
+    const decide = async (ranges: boolean) => {
+      const choices = new Map<string, WidenChoice | null>();
+      reviewed.length = 0;
+      for (const p of g.result.policies)
+        for (const r of [...p.ingress, ...p.egress]) {
+          const l = lad.get(r.id);
+          if (!l || (l.peer.length === 0 && !l.ports)) continue;
+          // The widest step of each rule, and its port range where it has one: every kind of widened peer.
+          const c = choiceOf(
+            { id: r.id, target: workloadKey(p.workload), direction: r.direction },
+            l,
+            l.peer.length,
+            ranges && l.ports !== null,
+          );
+          if (!c) continue;
+          choices.set(r.id, c);
+          reviewed.push({
+            id: r.id,
+            workloadKey: workloadKey(p.workload),
+            workload: "w",
+            direction: r.direction,
+            peer: "p",
+            ports: "x",
+            peerDetail: [],
+            evidence: [],
+            warnings: [],
+            yaml: [],
+            flows: 1,
+            ladder: [],
+            portStep: null,
+            suggestion: null,
+          });
+        }
+      const file = path.join(s.dir, `decisions-${ranges}.yaml`);
+      const accepted = Object.fromEntries(reviewed.map((r) => [r.id, "accepted" as const]));
+      await writeFile(
+        file,
+        serializeDecisions(recordDecisions({ decisions: {}, skipped: [] }, reviewed, accepted, [], "t", "now", choices)),
+      );
+      return { file, steps: [...choices.values()].map((c) => c?.step) };
+    };
+    const dryRun = (type: string, decisions: string, out: string) =>
+      runCli(
+        [
+          "gen",
+          "netpol",
+          "--all",
+          "-n",
+          s.ns,
+          "--type",
+          type,
+          "--from-snapshot",
+          s.file,
+          "--kubeconfig",
+          s.kubeconfig,
+          "--output-dir",
+          path.join(s.dir, out),
+          "--decisions",
+          decisions,
+          "--dry-run=server",
+          "--undecided",
+          "accept",
+        ],
+        { env: { HOME: tmpdir() } },
+      );
+    const written = async (out: string) =>
+      (
+        await Promise.all(
+          (
+            await readdir(path.join(s.dir, out))
+          )
+            .filter((f) => f.endsWith("policy.yaml"))
+            .map((f) => readFile(path.join(s.dir, out, f), "utf8")),
+        )
+      ).join("\n");
+    const peers = await decide(false);
+    expect(peers.steps).toEqual(expect.arrayContaining(["any-namespace", "internet"]));
+    const ranges = await decide(true);
+    expect(ranges.steps).toEqual(expect.arrayContaining(["port-range"]));
+    for (const [type, d] of [
+      ["kubernetes", peers],
+      ["cilium", peers],
+      ["cilium", ranges],
+    ] as const) {
+      const r = await dryRun(type, d.file, `${type}-${d === ranges}`);
+      expect(r.stderr).not.toMatch(/^error/m);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/server-side dry run: all \d+ object\(s\) accepted/);
+      expect(await written(`${type}-${d === ranges}`)).toContain("WIDENED by review");
+    }
+    expect(await written("cilium-true")).toContain("endPort: 8443");
+    // NetworkPolicy's endPort is Kubernetes 1.25+ (GA); this test server is older, and its dry run says so before anything is applied.
+    const old = await dryRun("kubernetes", ranges.file, "kubernetes-true");
+    expect(old.code).toBe(1);
+    expect(old.stderr).toMatch(/error: nothing was applied: the API server rejected 1 object\(s\) in the server-side dry run/);
+    expect(old.stderr).toContain("endPort");
   });
 });

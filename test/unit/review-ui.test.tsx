@@ -101,7 +101,14 @@ describe("review UI", () => {
     const step = { step: "/24", label: "203.0.113.0/24", beyond: ["256 addresses, 1 of them observed"], covers: [] };
     const list = rules(2).map((r, i) => (i === 0 ? { ...r, ladder: [step], suggestion: { step: 1, reason: "the data says so" } } : r));
     const app = render(
-      <App initial={initialState(list, {})} title="t" writeVerb="write" color={false} onDone={() => {}} size={{ columns: 140, rows: 40 }} />,
+      <App
+        initial={initialState(list, {})}
+        title="t"
+        writeVerb="write"
+        color={false}
+        onDone={() => {}}
+        size={{ columns: 140, rows: 40 }}
+      />,
     );
     expect(app.lastFrame()).toContain("+ next: 203.0.113.0/24");
     expect(app.lastFrame()).toContain("(S)");
