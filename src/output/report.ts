@@ -14,6 +14,8 @@ export interface ReportRule {
   /** When the newest of them was first seen (the broker records no last use). */
   newestFirstSeen?: string;
   decision?: string;
+  /** Widened on purpose in the review: to what, and what it admits beyond the evidence. */
+  widened?: { to: string; beyond: string[] };
 }
 export interface ReportPolicy {
   kind: string;
@@ -79,7 +81,7 @@ export function toMarkdown(r: Report): string {
     out.push("| rule | direction | peer | ports | connections | first seen | decision |", "|---|---|---|---|---|---|---|");
     for (const x of p.rules)
       out.push(
-        `| \`${x.id}\` | ${x.direction} | ${esc(x.peer)} | ${x.ports} | ${x.connections} | ${x.firstSeen ?? ""} | ${x.decision ?? ""} |`,
+        `| \`${x.id}\` | ${x.direction} | ${esc(x.peer)} | ${x.ports} | ${x.connections} | ${x.firstSeen ?? ""} | ${x.decision ?? ""}${x.widened ? `, widened to ${esc(x.widened.to)}` : ""} |`,
       );
     out.push("", "</details>", "");
   }

@@ -4,7 +4,7 @@
 
 import type { ClusterIndex } from "../model/cluster.ts";
 import type { ExplainedRow, Explanation } from "../model/explain.ts";
-import { describePeer, isoSeconds, peerKey, workloadKey, workloadLabel } from "../model/keys.ts";
+import { describePeer, isoSeconds, peerKey, portText, workloadKey, workloadLabel } from "../model/keys.ts";
 import type { Direction, Inventory, Peer, PortProto, SkipReason, TrafficData, TrafficRow, WorkloadRef } from "../model/types.ts";
 import { buildIndex, podAt } from "../resolve/cluster-index.ts";
 import { parseIp } from "../resolve/ip.ts";
@@ -25,8 +25,6 @@ const WHY: Record<SkipReason, string> = {
   "unlabeled-peer": "a peer without labels a policy could select it by",
   "below-min-flows": "fewer connections than --min-flows",
 };
-
-const portText = (p: PortProto) => `${p.port}/${p.protocol}`;
 
 /** What the remote address of a row was taken to be, in words. */
 function resolvedAs(index: ClusterIndex, row: TrafficRow, out: RowOutcome): string {

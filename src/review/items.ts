@@ -1,7 +1,7 @@
 // What the review shows for each generated rule, computed once from the generation result. Pure.
 
 import type { ClusterIndex } from "../model/cluster.ts";
-import { describePeer, fmtLabels, isoSeconds, workloadKey, workloadLabel } from "../model/keys.ts";
+import { describePeer, fmtLabels, isoSeconds, portText, workloadKey, workloadLabel } from "../model/keys.ts";
 import type { RenderedObject } from "../model/rendered.ts";
 import { matches } from "../model/selector.ts";
 import type { Rule, Warning, WorkloadPolicy } from "../model/types.ts";
@@ -94,7 +94,7 @@ export function reviewRules(
         workload: workloadLabel(p.workload),
         direction: r.direction,
         peer: describePeer(r.peer),
-        ports: r.ports.map((x) => `${x.port}/${x.protocol}`).join(", "),
+        ports: r.ports.map(portText).join(", "),
         peerDetail: peerLines(r, index, p.workload.namespace),
         evidence: r.synthetic
           ? ["added by --allow-dns: no lookup was observed, but a policy without DNS breaks name resolution"]

@@ -89,6 +89,27 @@ describe("kubectl targets", () => {
   });
 });
 
+describe("the same targets on diff and explain", () => {
+  const bogus = ["--kubeconfig", "/nonexistent/kubeconfig", "--color", "never", "--non-interactive"];
+  it("diff takes TYPE/NAME and -l (the run then fails on the kubeconfig, not on the target)", async () => {
+    for (const t of [["deploy/web"], ["deployment.apps/web"], ["-l", "app=web"]]) {
+      const r = await runCli(["diff", "netpol", ...t, "-n", "shop", ...bogus]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(/usage/);
+    }
+    const bad = await runCli(["diff", "netpol", "svc/web", "-n", "shop", ...bogus]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("kubectl guardian diff networkpolicy --help");
+  });
+
+  it("explain takes TYPE/NAME; a bad type is a usage error naming explain", async () => {
+    expect((await runCli(["explain", "sts/db", "-n", "shop", "--demo"])).code).toBe(0);
+    const bad = await runCli(["explain", "svc/db", "-n", "shop", "--demo"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("kubectl guardian explain --help");
+  });
+});
+
 describe("kubectl's selector syntax", () => {
   const m = (sel: string, labels: Record<string, string>) => selectorMatches({ matchExpressions: parseSelector(sel) }, labels);
   it("equality, inequality, sets and existence mean what kubectl means", () => {

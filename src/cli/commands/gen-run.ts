@@ -1,6 +1,6 @@
 // The run step of `gen`: source → pipeline → review or decisions → output → apply. Wiring only; each
 // stage lives in its own room.
-import { describePeer, isoSeconds, workloadKey } from "../../model/keys.ts";
+import { describePeer, isoSeconds, portText, workloadKey } from "../../model/keys.ts";
 import type { RenderedObject } from "../../model/rendered.ts";
 import type { Warning, WorkloadPolicy } from "../../model/types.ts";
 import { OutputDirError, prepareDir, type WriteReport, writeFiles } from "../../output/files.ts";
@@ -56,10 +56,11 @@ function genReport(
           id: r.id,
           direction: r.direction,
           peer: describePeer(r.peer),
-          ports: r.ports.map((x) => `${x.port}/${x.protocol}`).join(", "),
+          ports: r.ports.map(portText).join(", "),
           connections: r.evidence.flows,
           ...(r.synthetic ? {} : { firstSeen: isoSeconds(r.evidence.firstSeen), newestFirstSeen: isoSeconds(r.evidence.lastSeen) }),
           decision: "accepted",
+          ...(r.widened ? { widened: { to: r.widened.label, beyond: r.widened.beyond } } : {}),
         })),
       };
     }),
