@@ -83,6 +83,8 @@ export interface StreamOptions {
   resolve?: ResolveOptions;
   /** Names to resolve external addresses with. */
   hostnames?: ParsedHostnames;
+  /** Hand each answer's raw records over (a snapshot streams them to its file); rows are then not kept either. */
+  onWire?: (index: number, wire: unknown[]) => void;
 }
 
 /** What -v says of a plan: pods to read, and departed ones skipped with the reason. */
@@ -120,7 +122,8 @@ async function readTraffic(
       concurrency: f.concurrency,
       keepWire: f.keepWire === true,
       onProgress: (done, total) => progress.pods(done, total),
-      ...(stream.resolve ? { onRows: (rows) => fold?.add(rows) } : {}),
+      ...(stream.resolve ? { onRows: (rows) => fold?.add(rows) } : stream.onWire ? { onRows: () => {} } : {}),
+      ...(stream.onWire ? { onWire: stream.onWire } : {}),
     },
   );
   progress.phase("resolve");

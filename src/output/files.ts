@@ -1,6 +1,6 @@
 // File output: atomic (temp file + rename), never over a file the tool did not write.
 import { createHash, randomBytes } from "node:crypto";
-import { constants, promises as fs, rmSync } from "node:fs";
+import { constants, promises as fs, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 
 // Every file starts with this line; its hash covers the rest, so an edit by hand is detected.
@@ -41,6 +41,40 @@ export async function writeAtomic(file: string, content: string): Promise<void> 
   } finally {
     inFlight.delete(tmp);
   }
+}
+
+/** A file written piece by piece into a temp file beside it, renamed over it on commit: never half-written. */
+export interface AtomicFile {
+  write(text: string): void;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export async function openAtomic(file: string): Promise<AtomicFile> {
+  if (stopping) throw new Error("interrupted");
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString("hex")}.tmp`);
+  const handle = await fs.open(tmp, "wx", 0o644);
+  let settle = () => {};
+  inFlight.set(tmp, new Promise<void>((r) => (settle = r)));
+  const end = async (keep: boolean) => {
+    try {
+      await handle.close();
+      if (keep) await fs.rename(tmp, file);
+    } finally {
+      if (!keep) await fs.rm(tmp, { force: true });
+      inFlight.delete(tmp);
+      settle();
+    }
+  };
+  return {
+    // Synchronous, so that pieces land in the order given; each piece is one answer's records.
+    write: (text) => {
+      if (stopping) throw new Error("interrupted");
+      writeSync(handle.fd, text);
+    },
+    commit: () => end(true),
+    abort: () => end(false).catch(() => {}),
+  };
 }
 
 /**

@@ -32,6 +32,11 @@ export interface FetchOptions {
   onProgress?: (done: number, total: number) => void;
   /** Each answer's rows as it arrives; given, rows are handed over and not kept (data.rows stays empty). */
   onRows?: (rows: TrafficRow[]) => void;
+  /**
+   * Each answer's raw traffic records as it arrives, with its place in the request order (pod names
+   * sorted; a failed read gives none), so that a snapshot streams them to its file; given, they are not kept.
+   */
+  onWire?: (index: number, wire: unknown[]) => void;
 }
 
 /** What is known before any traffic is read: the broker's line, its pods and Services. */
@@ -58,7 +63,9 @@ export async function fetchBrokerData(
   const truncated: string[] = [];
   let done = 0;
   let malformedTraffic = 0;
-  const results = await mapLimit(names, o.concurrency, async (name) => {
+  const keep = o.keepWire === true || o.onWire !== undefined;
+  const results = await mapLimit(names, o.concurrency, async (name, index) => {
+    let wire: unknown[] = [];
     try {
       const r = await client.podTraffic(name);
       malformedTraffic += r.malformed;
@@ -66,18 +73,22 @@ export async function fetchBrokerData(
       if (line === "1.20" && r.items.length + r.malformed >= PER_POD_CAP) truncated.push(name);
       const ns = byName.get(name) as Set<string>;
       const rows: TrafficRow[] = [];
-      const wire: unknown[] = [];
       r.items.forEach((row, i) => {
         if (!ns.has(row.podNamespace)) return;
         rows.push(row);
-        if (o.keepWire) wire.push(r.wire[i]);
+        if (keep) wire.push(r.wire[i]);
       });
+      if (o.onWire) {
+        o.onWire(index, wire);
+        wire = [];
+      }
       if (!o.onRows) return { rows, wire };
       o.onRows(rows);
       return { rows: [], wire };
     } catch (e) {
       if (!(e instanceof BrokerError) || e.kind === "unauthorized" || e.kind === "forbidden" || e.kind === "unreachable") throw e;
       for (const namespace of byName.get(name) ?? []) failures.push({ pod: { name, namespace }, error: e });
+      o.onWire?.(index, []);
       return { rows: [], wire: [] };
     } finally {
       o.onProgress?.(++done, names.length);
@@ -85,8 +96,8 @@ export async function fetchBrokerData(
   });
   return {
     data: { broker: line, pods: pods.items, services: services.items, rows: results.flatMap((x) => x.rows) },
-    wire: o.keepWire
-      ? { pods: pods.wire, services: services.wire, traffic: results.flatMap((x) => x.wire) }
+    wire: keep
+      ? { pods: pods.wire, services: services.wire, traffic: o.onWire ? [] : results.flatMap((x) => x.wire) }
       : { pods: [], services: [], traffic: [] },
     malformed: { traffic: malformedTraffic, pods: pods.malformed, services: services.malformed },
     failures,
