@@ -177,8 +177,9 @@ try {
     extrapolated: factor > 1 ? `from ${br.sampled} of ${br.total} pods` : "",
   };
   log(`baseline: ${baseline.wallS.toFixed(1)} s, ${baseline.brokerRequests} broker requests ${baseline.extrapolated}`);
-  // Pods whose evidence can matter to -A: every live pod, and each departed one whose rows the broker still holds.
-  const matter = inv.pods.length + synth.dead.withRows;
+  // Pods whose evidence can matter to -A: every live pod, and each departed one whose rows the broker may
+  // still hold (past retention by less than the pruner's cadence and the sweep slack).
+  const matter = inv.pods.length + synth.dead.mayHoldRows;
   process.stdout.write(`${JSON.stringify({ size: size.name, pods: inv.pods.length, rows: size.rows, dead: synth.dead, matter, ours, before: earlier, baseline })}\n`);
   proxy.close();
   await broker.close();

@@ -5,6 +5,7 @@
 // pod_ips, started_at, last-seen time stamps, identity stamped at capture. Same seed, same cluster.
 import type { BrokerPod, Inventory, InventoryPod, TrafficData, TrafficRow } from "../src/model/types.ts";
 import type { PodDetailWire, PodTrafficWire, SvcDetailWire } from "../src/sources/broker/schema.ts";
+import { PRUNE_SLACK_MS } from "../src/pipeline/plan.ts";
 
 export interface SynthSize {
   name: string;
@@ -61,7 +62,7 @@ export interface Synth {
   /** Every pod the broker lists, live and departed. */
   brokerPods: BrokerPod[];
   /** Departed pods, and those of them whose rows the broker still holds. */
-  dead: { pods: number; withRows: number };
+  dead: { pods: number; withRows: number; mayHoldRows: number };
   /** The rows, generated anew on each call (same sequence). */
   eachRow(fn: (r: TrafficRow) => void): void;
   /** The rows in memory, with pods and Services, as a snapshot holds them. */
@@ -174,7 +175,8 @@ export function synthesise(size: SynthSize, o: { seed?: number; now?: number } =
   platform(inv, nextIp);
   const byWorkload = new Map(ws.map((w) => [`${w.ns}/${w.name}`, w]));
   const brokerPods: BrokerPod[] = [];
-  const dead = { pods: 0, withRows: 0 };
+  // withRows: the broker holds rows of theirs; mayHoldRows: it may, as a pruner running hourly sees it.
+  const dead = { pods: 0, withRows: 0, mayHoldRows: 0 };
   for (const p of inv.pods) {
     const w = byWorkload.get(`${p.namespace}/${p.owner?.name}`);
     const gen = w?.gens.at(-1);
@@ -186,6 +188,7 @@ export function synthesise(size: SynthSize, o: { seed?: number; now?: number } =
       for (const p of g.pods) brokerPods.push(brokerPod(p, g.from, g.to, true));
       dead.pods += g.pods.length;
       if (g.to >= now - RETENTION) dead.withRows += g.pods.length;
+      if (g.to >= now - RETENTION - PRUNE_SLACK_MS) dead.mayHoldRows += g.pods.length;
     }
   const rowSeed = Math.floor(r() * 2 ** 31);
   const eachRow = (fn: (row: TrafficRow) => void) => rows(size, ws, now, rowSeed, fn);

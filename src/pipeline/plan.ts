@@ -35,6 +35,8 @@ const HOUR = 3_600_000;
 // A pod is re-posted every 60 s while it runs and swept as dead 900 s after its last post: it may have
 // lived that long past its last sighting.
 const AFTER_LAST_SEEN = 15 * 60_000;
+/** How long past retention a departed pod's rows may still be held: its sweep slack and the pruner's hourly cadence. */
+export const PRUNE_SLACK_MS = AFTER_LAST_SEEN + HOUR;
 
 /** Why a departed pod's rows cannot be evidence in this window, or null. */
 function outOfWindow(p: PodIdentity, w: FetchWindow): string | null {
@@ -43,7 +45,7 @@ function outOfWindow(p: PodIdentity, w: FetchWindow): string | null {
   if (w.since !== undefined && end < w.since) return "gone before --since";
   const days = w.retentionDays ?? RETENTION_DAYS;
   // Its rows were first seen while it ran, so all are past retention; the pruner runs hourly.
-  if (days > 0 && end < w.now - days * 86_400_000 - HOUR)
+  if (days > 0 && p.lastSeen < w.now - days * 86_400_000 - PRUNE_SLACK_MS)
     return `gone more than POD_TRAFFIC_RETENTION_DAYS=${days} days ago${w.retentionDays === undefined ? " (the broker's default)" : ""}, so the broker has pruned its rows`;
   return null;
 }
