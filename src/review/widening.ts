@@ -13,13 +13,22 @@ export interface ReviewStep {
 /** The step a rule is at (0: exact), and whether its ports are a range. */
 export const stepOf = (s: ReviewState, id: string): number => s.widen[id] ?? 0;
 
+// Per widen state (the reducer makes a new object on change): a frame asks for every visible rule.
+const covering = new WeakMap<Record<string, number>, Map<string, ReviewRule>>();
+
 /** The rule whose current step admits this one, if any. */
 export function coveredBy(s: ReviewState, id: string): ReviewRule | undefined {
-  for (const r of s.rules) {
-    const k = stepOf(s, r.id);
-    if (r.id !== id && k > 0 && r.ladder[k - 1]?.covers.includes(id)) return r;
+  let map = covering.get(s.widen);
+  if (!map) {
+    map = new Map();
+    const byId = new Map(s.rules.map((r) => [r.id, r]));
+    for (const [wid, k] of Object.entries(s.widen)) {
+      const r = byId.get(wid);
+      if (r && k > 0) for (const c of r.ladder[k - 1]?.covers ?? []) if (c !== wid && !map.has(c)) map.set(c, r);
+    }
+    covering.set(s.widen, map);
   }
-  return undefined;
+  return map.get(id);
 }
 
 type WidenAction = "widen" | "narrow" | "ports" | "suggested";
