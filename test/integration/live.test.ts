@@ -175,6 +175,26 @@ describe("gen against a live cluster and its broker", () => {
     expect(policies(r.stdout).map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([`${app}/db-guardian`]);
   });
 
+  it("explain deploy/api and gen sts/db read the live cluster through their own port-forward; explain's rules are gen's", async () => {
+    const forwards = kubelet.forwards.length;
+    const e = await runCli(["explain", "deploy/api", "-n", app, "--kubeconfig", kubeconfig, "--broker-namespace", kg, "-o", "json"], {
+      env: env(),
+    });
+    expect(e.code).toBe(0);
+    expect(kubelet.forwards.length).toBeGreaterThan(forwards);
+    const x = JSON.parse(e.stdout) as { rules: { id: string }[]; rows: { resolvedAs: string; connections: { rule: string | null }[] }[] };
+    // Its Service traffic is read as the Service, its port and targetPort, and the workload behind it.
+    expect(x.rows.map((r) => r.resolvedAs)).toContainEqual(
+      expect.stringMatching(/^Service .*\/db port 5432 → targetPort 5432 → statefulset .*\/db/),
+    );
+    const g = await gen("deploy/api", "-n", app);
+    expect(g.code).toBe(0);
+    const ids = [...g.stdout.matchAll(/# (r-[0-9a-f]{12}):/g)].map((m) => m[1]);
+    expect(x.rules.map((r) => r.id).sort()).toEqual([...new Set(ids)].sort());
+    const db = await gen("sts/db", "-n", app);
+    expect(policies(db.stdout).map((p) => p.metadata.name)).toEqual(["db-guardian"]);
+  });
+
   it("--broker-url skips the port-forward", async () => {
     const before = kubelet.forwards.length;
     const r = await runCli(
