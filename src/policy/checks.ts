@@ -80,6 +80,25 @@ export function checkNamespaceLabels(index: ClusterIndex, policies: WorkloadPoli
   }));
 }
 
+// Once per index: every policy asks, and a cluster has thousands of policies and pods.
+const dsByNode = new WeakMap<ClusterIndex, Map<string, Set<string>>>();
+
+/** The DaemonSets the agent ignores on each node: their pods' nodes (not host-network, not in an excluded namespace). */
+function daemonSetsByNode(index: ClusterIndex): Map<string, Set<string>> {
+  let m = dsByNode.get(index);
+  if (m) return m;
+  m = new Map();
+  for (const list of index.podsByWorkload.values())
+    for (const x of list)
+      if (x.workload.kind === "DaemonSet" && !x.hostNetwork && x.nodeName && !index.agent.excludedNamespaces.includes(x.namespace)) {
+        const set = m.get(x.nodeName) ?? new Set<string>();
+        set.add(`${x.workload.namespace}/${x.workload.name}`);
+        m.set(x.nodeName, set);
+      }
+  dsByNode.set(index, m);
+  return m;
+}
+
 /**
  * With IGNORE_DAEMONSET_TRAFFIC, each node's agent drops traffic between its own DaemonSet pods and the
  * pods on that node: a policy for pods sharing a node with such a DaemonSet denies what was never seen.
@@ -88,12 +107,9 @@ export function blindNeighbours(index: ClusterIndex, p: WorkloadPolicy, label: s
   const a = index.agent;
   if (!a.ignoreDaemonSetTraffic || p.workload.kind === "DaemonSet") return [];
   const key = workloadKey(p.workload);
-  const nodes = new Set((index.podsByWorkload.get(key) ?? []).map((x) => x.nodeName).filter(Boolean));
+  const byNode = daemonSetsByNode(index);
   const daemonsets = new Set<string>();
-  for (const list of index.podsByWorkload.values())
-    for (const x of list)
-      if (x.workload.kind === "DaemonSet" && !x.hostNetwork && nodes.has(x.nodeName) && !a.excludedNamespaces.includes(x.namespace))
-        daemonsets.add(`${x.workload.namespace}/${x.workload.name}`);
+  for (const x of index.podsByWorkload.get(key) ?? []) for (const d of (x.nodeName && byNode.get(x.nodeName)) || []) daemonsets.add(d);
   if (daemonsets.size === 0) return [];
   return [
     {

@@ -112,6 +112,8 @@ function contains(cidr: string, ip: ipaddr.IPv4 | ipaddr.IPv6): boolean {
   return c !== null && c[0].kind() === ip.kind() && ip.match(c);
 }
 
+const scope = (c: CiliumPolicyLike) => (c.kind === "CiliumNetworkPolicy" ? (c.metadata?.namespace ?? "default") : null);
+
 export class PolicyEvaluator {
   private readonly byNs = new Map<string, NetworkPolicyLike[]>();
   private readonly cilium: CiliumPolicyLike[] = [];
@@ -214,20 +216,39 @@ export class PolicyEvaluator {
     });
   }
 
+  // Which policies select a pod, per labels object and namespace: a replay asks for the same pods again and again.
+  private readonly selecting = new WeakMap<Labels, Map<string, { isolating: NetworkPolicyLike[]; ciliumApplying: CiliumPolicyLike[] }>>();
+
+  private applying(pod: NonNullable<Endpoint["pod"]>, type: "Egress" | "Ingress") {
+    let byKey = this.selecting.get(pod.labels);
+    if (!byKey) {
+      byKey = new Map();
+      this.selecting.set(pod.labels, byKey);
+    }
+    const k = `${type}|${pod.namespace}`;
+    let hit = byKey.get(k);
+    if (!hit) {
+      hit = {
+        isolating: (this.byNs.get(pod.namespace) ?? []).filter(
+          (p) => PolicyEvaluator.types(p).includes(type) && selectorMatches(p.spec?.podSelector ?? {}, pod.labels),
+        ),
+        ciliumApplying: this.cilium.filter(
+          (c) =>
+            (c.kind !== "CiliumNetworkPolicy" || (c.metadata?.namespace ?? "default") === pod.namespace) &&
+            PolicyEvaluator.ciliumSelects(c.spec?.endpointSelector, pod, scope(c)),
+        ),
+      };
+      byKey.set(k, hit);
+    }
+    return hit;
+  }
+
   /** One side: allowed when no policy isolates the pod, or one of the isolating policies has a matching rule. */
   private side(dir: "egress" | "ingress", self: Endpoint, other: Endpoint, port: number, protocol: string, target: Endpoint): Verdict {
     if (!self.pod) return { allowed: true };
     const pod = self.pod;
     const type = dir === "egress" ? "Egress" : "Ingress";
-    const isolating = (this.byNs.get(pod.namespace) ?? []).filter(
-      (p) => PolicyEvaluator.types(p).includes(type) && selectorMatches(p.spec?.podSelector ?? {}, pod.labels),
-    );
-    const scope = (c: CiliumPolicyLike) => (c.kind === "CiliumNetworkPolicy" ? (c.metadata?.namespace ?? "default") : null);
-    const ciliumApplying = this.cilium.filter(
-      (c) =>
-        (c.kind !== "CiliumNetworkPolicy" || (c.metadata?.namespace ?? "default") === pod.namespace) &&
-        PolicyEvaluator.ciliumSelects(c.spec?.endpointSelector, pod, scope(c)),
-    );
+    const { isolating, ciliumApplying } = this.applying(pod, type);
     const ciliumIsolating = ciliumApplying.filter((c) => c.spec?.enableDefaultDeny?.[dir] ?? (c.spec?.[dir]?.length ?? 0) > 0);
     if (isolating.length === 0 && ciliumIsolating.length === 0) return { allowed: true };
     let ip: ipaddr.IPv4 | ipaddr.IPv6 | null = null;
