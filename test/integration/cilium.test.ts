@@ -63,8 +63,8 @@ async function scenario(
   return { file, dir, ns, other, kubeconfig: on.kubeconfig };
 }
 
-/** Policies for the workloads of `ns` (its db's client in the other namespace is a peer only). */
-const genCilium = (s: { file: string; dir: string; ns: string; kubeconfig: string }, out: string, ...extra: string[]) =>
+/** Policies of a type for the workloads of `ns` (its db's client in the other namespace is a peer only). */
+const genType = (type: string, s: { file: string; dir: string; ns: string; kubeconfig: string }, out: string, ...extra: string[]) =>
   runCli(
     [
       "gen",
@@ -73,7 +73,7 @@ const genCilium = (s: { file: string; dir: string; ns: string; kubeconfig: strin
       "-n",
       s.ns,
       "--type",
-      "cilium",
+      type,
       "--from-snapshot",
       s.file,
       "--kubeconfig",
@@ -84,6 +84,8 @@ const genCilium = (s: { file: string; dir: string; ns: string; kubeconfig: strin
     ],
     { env: { HOME: tmpdir() } },
   );
+const genCilium = (s: { file: string; dir: string; ns: string; kubeconfig: string }, out: string, ...extra: string[]) =>
+  genType("cilium", s, out, ...extra);
 
 /** The generated objects in an output folder, by kind/namespace/name. */
 async function generated(dir: string): Promise<Map<string, Record<string, unknown>>> {
@@ -283,29 +285,7 @@ describe("Cilium output on a real API server", () => {
       return { file, steps: [...choices.values()].map((c) => c?.step) };
     };
     const dryRun = (type: string, decisions: string, out: string) =>
-      runCli(
-        [
-          "gen",
-          "netpol",
-          "--all",
-          "-n",
-          s.ns,
-          "--type",
-          type,
-          "--from-snapshot",
-          s.file,
-          "--kubeconfig",
-          s.kubeconfig,
-          "--output-dir",
-          path.join(s.dir, out),
-          "--decisions",
-          decisions,
-          "--dry-run=server",
-          "--undecided",
-          "accept",
-        ],
-        { env: { HOME: tmpdir() } },
-      );
+      genType(type, s, out, "--decisions", decisions, "--dry-run=server", "--undecided", "accept");
     const written = async (out: string) =>
       (
         await Promise.all(
