@@ -9,15 +9,10 @@ function split(cidr: string): [Addr, number] {
   return [a, len];
 }
 
-const bitsOf = (a: Addr) => (a.kind() === "ipv4" ? 32 : 128);
-
+/** The network address of `a` at prefix `len`, as ipaddr computes it. */
 function masked(a: Addr, len: number): Addr {
-  const bytes = a.toByteArray();
-  for (let i = 0; i < bytes.length; i++) {
-    const keep = Math.max(0, Math.min(8, len - i * 8));
-    bytes[i] = (bytes[i] as number) & ((0xff << (8 - keep)) & 0xff);
-  }
-  return ipaddr.fromByteArray(bytes);
+  const text = `${a.toString()}/${len}`;
+  return a.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(text) : ipaddr.IPv6.networkAddressFromCIDR(text);
 }
 
 /** `cidr`'s network at prefix `len` ("203.0.113.7/32", 24 → "203.0.113.0/24"). */
@@ -53,17 +48,13 @@ export function commonPrefix(cidrs: string[]): string {
 export function cidrWithin(inner: string, outer: string): boolean {
   const [ia, il] = split(inner);
   const [oa, ol] = split(outer);
-  if (ia.kind() !== oa.kind() || il < ol) return false;
-  return masked(ia, ol).toString() === masked(oa, ol).toString();
+  return ia.kind() === oa.kind() && il >= ol && ia.match(oa, ol);
 }
-
-/** Any address of `a` is in `b` (or the other way round): CIDRs either nest or are apart. */
-export const cidrsOverlap = (a: string, b: string): boolean => cidrWithin(a, b) || cidrWithin(b, a);
 
 /** How many addresses a prefix holds, as text ("256", "2^64"). */
 export function sizeText(cidr: string): string {
   const [a, l] = split(cidr);
-  const bits = bitsOf(a) - l;
+  const bits = hostBits(a.kind() === "ipv4" ? 4 : 6) - l;
   return bits <= 32 ? (2 ** bits).toLocaleString("en") : `2^${bits}`;
 }
 

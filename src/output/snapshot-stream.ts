@@ -2,12 +2,10 @@
 // answer that comes early waits for those before it), then pods, Services and the inventory. Same
 // input, same bytes, whatever order the broker answered in; no stage holds all the rows.
 
-/** Where the bytes go: a file (atomic), or stdout. */
-export interface Sink {
-  write(text: string): void;
-  commit(): Promise<void>;
-  abort(): Promise<void>;
-}
+import type { AtomicFile } from "./files.ts";
+
+/** Where the bytes go: a file (atomic), or stdout, written the same way. */
+export type Sink = AtomicFile;
 
 export class SnapshotStream {
   private next = 0;

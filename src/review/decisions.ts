@@ -106,6 +106,11 @@ export function serializeDecisions(f: DecisionsFile): string {
 export const ruleSummary = (r: ReviewRule) => `${r.direction} ${r.direction === "egress" ? "to" : "from"} ${r.peer} on ${r.ports}`;
 
 /** Records this run's decisions on top of the earlier ones; ids not in this run keep their record. */
+function withoutId(w: WidenChoice): Omit<WidenChoice, "id"> {
+  const { id: _, ...rest } = w;
+  return rest;
+}
+
 export function recordDecisions(
   before: DecisionsFile,
   rules: ReviewRule[],
@@ -122,20 +127,12 @@ export function recordDecisions(
     if (d === "pending" || d === undefined) continue;
     const decision = d === "accepted" ? "accept" : "reject";
     const w = decision === "accept" ? widenings.get(r.id) : null;
-    const { id: _, ...widen } = w ?? { id: "" };
-    const next: DecisionRecord = {
-      decision,
-      workload: r.workload,
-      rule: ruleSummary(r),
-      by: who,
-      at: when,
-      ...(w ? { widen: widen as Omit<WidenChoice, "id"> } : {}),
-    };
     const prev = out[r.id];
-    // Unchanged: keep who decided first. A recorded widening this run did not show stays as it was.
-    const sameWiden = w === undefined ? true : JSON.stringify(prev?.widen ?? null) === JSON.stringify(next.widen ?? null);
-    if (prev?.decision === decision && sameWiden) continue;
-    if (w === undefined && prev?.widen && decision === "accept") next.widen = prev.widen;
+    // undefined: this run did not show the rule's widening, so the recorded one stands; null: exact now.
+    const widen = w === undefined ? prev?.widen : w === null ? undefined : withoutId(w);
+    const next: DecisionRecord = { decision, workload: r.workload, rule: ruleSummary(r), by: who, at: when, ...(widen ? { widen } : {}) };
+    // Unchanged: keep who decided first.
+    if (prev?.decision === decision && JSON.stringify(prev.widen ?? null) === JSON.stringify(widen ?? null)) continue;
     out[r.id] = next;
   }
   return { decisions: out, skipped };

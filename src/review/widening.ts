@@ -10,7 +10,7 @@ export interface ReviewStep {
   covers: string[];
 }
 
-/** The step a rule is at (0: exact), and whether its ports are a range. */
+/** The step a rule is at (0: exact). */
 export const stepOf = (s: ReviewState, id: string): number => s.widen[id] ?? 0;
 
 // Per widen state (the reducer makes a new object on change): a frame asks for every visible rule.

@@ -1,36 +1,16 @@
 // The run step of `explain`: load the evidence with its rows kept, trace them, print.
 import { explainText } from "../../output/explain.ts";
 import { explain } from "../../pipeline/explain.ts";
-import { ScopeError } from "../../pipeline/targets.ts";
 import { CliError, EXIT } from "../errors.ts";
 import type { Io } from "../io.ts";
-import { GENERATOR } from "../version.ts";
 import type { ExplainOptions } from "./explain.ts";
-import { load } from "./generation.ts";
+import { generateOptions, inScope, load } from "./generation.ts";
 
 export async function execute(o: ExplainOptions, io: Io): Promise<number> {
   const src = await load(o, io, { keepRows: true });
   try {
     const snap = src.snapshot;
-    let e: ReturnType<typeof explain>;
-    try {
-      e = explain(snap.inventory, snap.data, {
-        scope: o.scopeFor(o.namespace ?? src.defaultNamespace),
-        type: o.type,
-        allowDns: o.allowDns,
-        minFlows: o.minFlows,
-        policyTypes: o.policyTypes,
-        defaultDeny: false,
-        includeDropped: o.includeDropped,
-        includeUnobserved: o.includeUnobserved,
-        ...(o.since !== undefined ? { since: snap.createdAt - o.since } : {}),
-        generator: GENERATOR,
-      });
-    } catch (err) {
-      if (err instanceof ScopeError)
-        throw new CliError(err.message, EXIT.error, "List them with 'kubectl get deploy,sts,ds,pods -n <namespace> --show-labels'.");
-      throw err;
-    }
+    const e = inScope(() => explain(snap.inventory, snap.data, generateOptions(o, src)));
     if (o.rule !== undefined && !e.rules.some((r) => r.id === o.rule))
       throw new CliError(
         `${e.workload} has no rule ${o.rule}`,

@@ -63,8 +63,15 @@ function prepare(file: DecisionsFile | null, exact: WorkloadPolicy[]) {
     choices.filter((c) => !present.has(c.id)),
   );
   const live = choices.filter((c) => present.has(c.id));
-  const settled = new Set([...pre.absorbed, ...applyWidenings(pre.policies, live).absorbed]);
-  return { policies: pre.policies, live, settled, count: choices.length };
+  const all = applyWidenings(pre.policies, live);
+  // `widened`: every recorded widening applied, as the decisions file alone decides.
+  return {
+    policies: pre.policies,
+    widened: all.policies,
+    live,
+    settled: new Set([...pre.absorbed, ...all.absorbed]),
+    count: choices.length,
+  };
 }
 
 export async function decide(o: DecideOptions, gen: GenerateResult, io: Io, context: string, color: boolean): Promise<Decided> {
@@ -96,13 +103,12 @@ function fromFile(
     );
   }
   const accept = (id: string) => recorded[id] === "accepted" || (!recorded[id] && policy === "accept");
-  const widened = applyWidenings(prep.policies, prep.live).policies;
   const notes = file
     ? [
         `decisions from ${o.decisionsPath}: ${ids.length - undecided.length} rule(s) recorded, ${undecided.length} new${undecided.length ? ` (${policy}ed)` : ""}${prep.count ? `; ${prep.count} widened rule(s) replayed` : ""}`,
       ]
     : [];
-  return { policies: keepAccepted(widened, accept, new Set(file?.skipped ?? []), byWorkload), quit: false, notes };
+  return { policies: keepAccepted(prep.widened, accept, new Set(file?.skipped ?? []), byWorkload), quit: false, notes };
 }
 
 /** Recorded widenings as the review's state: the step each stands at, a recorded step the ladder lacks spliced in. */

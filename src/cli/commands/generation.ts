@@ -2,7 +2,7 @@
 // its sources, and stop early for a single target that gets no policy.
 import { workloadKey, workloadLabel } from "../../model/keys.ts";
 import type { Warning } from "../../model/types.ts";
-import type { GenerateResult, Scope } from "../../pipeline/generate.ts";
+import type { GenerateOptions, GenerateResult, Scope } from "../../pipeline/generate.ts";
 import { generate, resolveOptionsOf, ScopeError } from "../../pipeline/generate.ts";
 import { PER_POD_CAP } from "../../sources/broker/fetch.ts";
 import { CliError, EXIT } from "../errors.ts";
@@ -38,37 +38,43 @@ export async function load(o: GenerationInput, io: Io, how: { keepRows?: boolean
   return addHostnames(src, hostnames);
 }
 
-/** The pipeline on the loaded evidence, with the source's own warnings in front. */
-export function generateFrom(o: GenerationInput, src: Loaded): { gen: GenerateResult; scope: Scope } {
-  const scope = o.scopeFor(o.namespace ?? src.defaultNamespace);
+/** What the flags and the loaded evidence ask of the pipeline; gen, diff and explain alike. */
+export function generateOptions(o: GenerationInput, src: Loaded): GenerateOptions {
   const snap = src.snapshot;
-  let gen: GenerateResult;
+  return {
+    scope: o.scopeFor(o.namespace ?? src.defaultNamespace),
+    type: o.type,
+    clusterwide: o.clusterwide,
+    allowDns: o.allowDns,
+    minFlows: o.minFlows,
+    policyTypes: o.policyTypes,
+    defaultDeny: o.defaultDeny,
+    includeDropped: o.includeDropped,
+    includeUnobserved: o.includeUnobserved,
+    // "Now" is when the data was read, so that --since means the same on every run of a snapshot.
+    ...(o.since !== undefined ? { since: snap.createdAt - o.since } : {}),
+    readAt: snap.createdAt,
+    generator: GENERATOR,
+  };
+}
+
+/** Runs `f`, turning a target that is not there into the CLI's error with its hint. */
+export function inScope<T>(f: () => T): T {
   try {
-    gen = generate(
-      snap.inventory,
-      snap.data,
-      {
-        scope,
-        type: o.type,
-        clusterwide: o.clusterwide,
-        allowDns: o.allowDns,
-        minFlows: o.minFlows,
-        policyTypes: o.policyTypes,
-        defaultDeny: o.defaultDeny,
-        includeDropped: o.includeDropped,
-        includeUnobserved: o.includeUnobserved,
-        // "Now" is when the data was read, so that --since means the same on every run of a snapshot.
-        ...(o.since !== undefined ? { since: snap.createdAt - o.since } : {}),
-        readAt: snap.createdAt,
-        generator: GENERATOR,
-      },
-      src.folded,
-    );
+    return f();
   } catch (e) {
     if (e instanceof ScopeError)
       throw new CliError(e.message, EXIT.error, "List them with 'kubectl get deploy,sts,ds,pods -n <namespace> --show-labels'.");
     throw e;
   }
+}
+
+/** The pipeline on the loaded evidence, with the source's own warnings in front. */
+export function generateFrom(o: GenerationInput, src: Loaded): { gen: GenerateResult; scope: Scope } {
+  const opts = generateOptions(o, src);
+  const scope = opts.scope;
+  const snap = src.snapshot;
+  const gen = inScope(() => generate(snap.inventory, snap.data, opts, src.folded));
   const warnings = gen.result.warnings;
   warnings.unshift(...src.warnings);
   const m = snap.malformed;
