@@ -133,8 +133,17 @@ try {
     log(`${label}: ${wall.toFixed(1)} s, ${r.rssMiB.toFixed(0)} MiB, ${r.brokerRequests} broker requests (${r.shed} shed), ${apiRequests} API requests, exit ${r.exit}: ${r.summary}`);
     return r;
   };
-  const ours = await runBinary(path.join(ROOT, "dist/kubectl-guardian"), "ours");
-  const earlier = before ? await runBinary(before, "before") : null;
+  // BENCH_ROUNDS=N: each build N times, alternating (the first run of a pass warms caches), the median kept.
+  const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? "1"));
+  const oursRuns: Awaited<ReturnType<typeof runBinary>>[] = [];
+  const beforeRuns: typeof oursRuns = [];
+  for (let i = 0; i < rounds; i++) {
+    oursRuns.push(await runBinary(path.join(ROOT, "dist/kubectl-guardian"), "ours"));
+    if (before) beforeRuns.push(await runBinary(before, "before"));
+  }
+  const median = (runs: typeof oursRuns) => [...runs].sort((a, b) => a.wallS - b.wallS)[Math.floor((runs.length - 1) / 2)];
+  const ours = median(oursRuns) as (typeof oursRuns)[number];
+  const earlier = before ? (median(beforeRuns) ?? null) : null;
   // BENCH_TRY="--concurrency 5;--concurrency 8": extra runs of this build with other flags, for tuning.
   for (const flags of (process.env.BENCH_TRY ?? "").split(";").filter(Boolean)) await runBinary(path.join(ROOT, "dist/kubectl-guardian"), flags, flags.split(" "));
   // BENCH_PROFILE_DIR=DIR: one more run of the bundle under the V8 profiler, its .cpuprofile left in DIR.

@@ -1,15 +1,7 @@
 // Safe apply: RBAC first, then a server-side dry run of every object, then server-side apply of all
 // of them only if every dry run passed. Objects we do not manage are never touched without --force;
 // the previous state is saved first so that one command restores it.
-import {
-  AuthorizationV1Api,
-  dumpYaml,
-  type KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  loadYaml,
-  PatchStrategy,
-} from "@kubernetes/client-node";
+import { AuthorizationV1Api, type KubeConfig, type KubernetesObject, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
 import { ApplyError, apiMessage, describeRef, headerOf, type LiveState, MANAGED, type ObjectRef, refOf, toModel } from "./objects.ts";
 import { rollback, rollbackDoc } from "./rollback.ts";
 

@@ -5,7 +5,7 @@
 import type { ClusterIndex } from "../model/cluster.ts";
 import type { ExplainedRow, Explanation } from "../model/explain.ts";
 import { describePeer, isoSeconds, peerKey, portText, workloadKey, workloadLabel } from "../model/keys.ts";
-import type { Direction, Inventory, Peer, PortProto, SkipReason, TrafficData, TrafficRow, WorkloadRef } from "../model/types.ts";
+import type { Direction, Inventory, Peer, SkipReason, TrafficData, TrafficRow, WorkloadRef } from "../model/types.ts";
 import { buildIndex, podAt } from "../resolve/cluster-index.ts";
 import { parseIp } from "../resolve/ip.ts";
 import { type RowOutcome, TrafficFold } from "../resolve/resolve.ts";

@@ -2,9 +2,8 @@
 // call; and the replay alone, for what the review and decisions kept. The CLI does the I/O around it.
 
 import type { ClusterIndex } from "../model/cluster.ts";
-import { workloadKey } from "../model/keys.ts";
 import type { RenderedObject } from "../model/rendered.ts";
-import type { BuildResult, Connection, Inventory, TrafficData, WorkloadPolicy, WorkloadRef } from "../model/types.ts";
+import type { BuildResult, Connection, Inventory, TrafficData, WorkloadPolicy } from "../model/types.ts";
 import { buildPolicies } from "../policy/build.ts";
 import { shortObservation } from "../policy/checks.ts";
 import { fqdnWithoutDns, renderCilium, renderCiliumDefaultDeny } from "../policy/cilium.ts";

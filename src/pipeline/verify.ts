@@ -1,6 +1,5 @@
 // `verify`: every observed ALLOW flow replayed against live ∪ proposed policies. Pure.
 import type { Inventory, TrafficData } from "../model/types.ts";
-import type { CiliumPolicyLike, NetworkPolicyLike } from "../verify/evaluate.ts";
 import type { AnyPolicy } from "../verify/merge.ts";
 import { replay, type WouldBreak } from "../verify/replay.ts";
 import { type Folded, foldAll } from "./fold.ts";

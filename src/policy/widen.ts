@@ -54,7 +54,7 @@ export function peerWithin(a: Peer, b: Peer): boolean {
     case "namespace":
       if (a.kind === "workload") return a.workload.namespace === b.namespace && memberOf(a.workload, b.workloads);
       if (a.kind !== "namespace" || a.namespace !== b.namespace) return false;
-      return !b.workloads || (a.workloads !== undefined && a.workloads.every((m) => memberOf(m.workload, b.workloads)));
+      return !b.workloads || a.workloads?.every((m) => memberOf(m.workload, b.workloads)) === true;
     case "any-pod":
       return a.kind === "workload" || a.kind === "namespace" || a.kind === "any-pod";
     default:

@@ -6,7 +6,6 @@ import { isEmpty, matches, stableLabels } from "../model/selector.ts";
 import {
   AGENT_DEFAULTS,
   type BrokerPod,
-  type ContainerPort,
   type Inventory,
   type InventoryService,
   type Labels,
