@@ -53,6 +53,7 @@ export function complete(f: ExplainArgs, io: Io): ExplainOptions {
   stdinFlags(
     [
       ["--from-snapshot", f.fromSnapshot],
+      ["--from-hubble", f.fromHubble],
       ["--hostnames", f.hostnames],
     ],
     EXPLAIN_HELP,

@@ -127,6 +127,7 @@ export function complete(f: GenArgs, io: Io): GenOptions {
   const fromStdin = stdinFlags(
     [
       ["--from-snapshot", f.fromSnapshot],
+      ["--from-hubble", f.fromHubble],
       ["--hostnames", f.hostnames],
     ],
     GEN_HELP,

@@ -34,6 +34,7 @@ export async function load(o: GenerationInput, io: Io, how: { keepRows?: boolean
     const resolve = resolveOptionsOf({ includeDropped: o.includeDropped, ...(o.since !== undefined ? { since: now - o.since } : {}) });
     return loadCluster(o.source.flags, o.scopeFor, io, now, { resolve, ...(hostnames ? { hostnames } : {}) });
   }
+  if (o.source.kind === "hubble") return addHostnames(await (await import("../load-hubble.ts")).loadHubble(o.source, io), hostnames);
   const src = o.source.kind === "demo" ? await loadDemo() : await loadSnapshotFile(o.source.path, io);
   return addHostnames(src, hostnames);
 }

@@ -50,6 +50,15 @@ async function loadWithLive(o: VerifyOptions, io: Io): Promise<{ src: Loaded; li
   const hostnames = await readHostnamesFlag(o.hostnames, io.stdin);
   if (o.source.kind === "demo") return { src: addHostnames(await loadDemo(), hostnames), live: [], notes };
   if (o.source.kind === "snapshot") return { src: addHostnames(await loadSnapshotFile(o.source.path, io), hostnames), live: [], notes };
+  if (o.source.kind === "hubble") {
+    // The flows are the evidence; the live policies are those of the cluster the inventory came from.
+    const src = addHostnames(await (await import("../load-hubble.ts")).loadHubble(o.source, io), hostnames);
+    if (!src.kube) return { src, live: [], notes: [...notes, "no cluster: verified against the proposed policies only"] };
+    const { listLivePolicies } = await import("../../cluster/policies.ts");
+    const l = await listLivePolicies(src.kube.kc);
+    for (const m of l.missing) notes.push(`could not list live ${m}; verified without them`);
+    return { src, live: l.policies as AnyPolicy[], notes };
+  }
   const now = Date.now();
   const cluster = await loadCluster(
     o.source.flags,

@@ -54,6 +54,7 @@ export function validate(o: VerifyOptions, f: VerifyArgs): void {
     [
       ["--policies", f.policies],
       ["--from-snapshot", f.fromSnapshot],
+      ["--from-hubble", f.fromHubble],
       ["--hostnames", f.hostnames],
     ],
     HELP,

@@ -26,14 +26,36 @@ export const SINCE_OPTIONS = {
 export const OFFLINE_OPTIONS = {
   demo: { type: "boolean", default: false, describe: "Use the traffic data bundled in the binary" },
   "from-snapshot": { type: "string", describe: 'Use a snapshot file instead of the cluster ("-": stdin)' },
+  "from-hubble": {
+    type: "string",
+    describe:
+      'Use Hubble flows instead of the broker: `hubble observe -o json` lines or a flow-export file ("-": stdin); the cluster, when reachable, gives the inventory',
+  },
+  "include-audit": {
+    type: "boolean",
+    default: false,
+    describe: "With --from-hubble: count AUDIT verdicts (policies in audit mode) as allowed",
+  },
 } as const satisfies Record<string, Options>;
 
-export type Source = { kind: "demo" } | { kind: "snapshot"; path: string } | { kind: "cluster"; flags: ClusterFlags };
+export type Source =
+  | { kind: "demo" }
+  | { kind: "snapshot"; path: string }
+  | { kind: "hubble"; path: string; includeAudit: boolean; flags: ClusterFlags }
+  | { kind: "cluster"; flags: ClusterFlags };
 
-export function completeSource(f: { demo?: boolean; fromSnapshot?: string | undefined }, cluster: ClusterFlags, help: string): Source {
-  if (f.demo && f.fromSnapshot) throw new UsageError("--demo and --from-snapshot cannot be combined", help);
+export function completeSource(
+  f: { demo?: boolean; fromSnapshot?: string | undefined; fromHubble?: string | undefined; includeAudit?: boolean },
+  cluster: ClusterFlags,
+  help: string,
+): Source {
+  const given = [f.demo ? "--demo" : "", f.fromSnapshot ? "--from-snapshot" : "", f.fromHubble ? "--from-hubble" : ""].filter(Boolean);
+  if (given.length > 1) throw new UsageError(`${given.join(" and ")} cannot be combined`, help);
+  if (f.includeAudit && !f.fromHubble)
+    throw new UsageError("--include-audit needs --from-hubble (the broker records no audit verdicts)", help);
   if (f.demo) return { kind: "demo" };
   if (f.fromSnapshot) return { kind: "snapshot", path: f.fromSnapshot };
+  if (f.fromHubble) return { kind: "hubble", path: f.fromHubble, includeAudit: f.includeAudit === true, flags: cluster };
   return { kind: "cluster", flags: cluster };
 }
 

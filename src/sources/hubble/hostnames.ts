@@ -67,7 +67,7 @@ function startsList(line: string): boolean {
  * Hubble flows as JSON lines, one at a time (a capture can be large): DNS answers with addresses name
  * them; other flows are skipped unparsed once the input has proved to be JSON; bad lines are counted.
  */
-class HubbleDnsReader {
+export class HubbleDnsReader {
   private readonly byKey = new Map<string, Hostname>();
   private lines = 0;
   private json = 0;
