@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { CiliumNetworkPolicy } from "@kubernetes-models/cilium/cilium.io/v2/CiliumNetworkPolicy";
@@ -6,6 +6,8 @@ import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPol
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { exec, requireBinary } from "../support/binary.ts";
+import { Cluster, tcp } from "../support/builders.ts";
+import { flowsOf } from "../support/hubble.ts";
 
 let bin: string;
 beforeAll(() => {
@@ -91,6 +93,24 @@ describe("the single-file binary", () => {
     expect(api.spec.egress).toContainEqual(
       expect.objectContaining({ toFQDNs: [{ matchName: "pay.example.org" }, { matchName: "payments.example.com" }] }),
     );
+  });
+
+  it("turns Hubble flows piped in into the Cilium policies the broker's rows of the same traffic give, offline", async () => {
+    const c = new Cluster();
+    const [web] = c.deployment("shop", "web", { app: "web" }, { ports: [tcp(8080)] });
+    const [api] = c.deployment("shop", "api", { app: "api" }, { ports: [tcp(9000)] });
+    c.connect(web!, api!, 9000).row(web!, "INGRESS", "203.0.113.7", 8080).row(api!, "EGRESS", "192.0.2.10", 443);
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-hubble-"));
+    await writeFile(path.join(dir, "snap.json"), JSON.stringify(c.snapshot()));
+    const args = ["gen", "netpol", "--all", "-A", "-t", "cilium", "--output-dir", ""];
+    const hubble = exec(bin, [...args, "--from-hubble", "-"], { env: { HOME: dir }, input: flowsOf(c.inventory, c.data()).join("\n") });
+    const snap = exec(bin, [...args, "--from-snapshot", path.join(dir, "snap.json")], { env: { HOME: dir } });
+    expect(hubble.code, hubble.stderr).toBe(0);
+    const docs = parseAllDocuments(hubble.stdout).map((d) => d.toJS());
+    expect(docs).toHaveLength(2);
+    for (const d of docs) expect(() => new CiliumNetworkPolicy(d).validate()).not.toThrow();
+    expect(docs).toEqual(parseAllDocuments(snap.stdout).map((d) => d.toJS()));
+    expect(hubble.stderr).toMatch(/no cluster inventory/);
   });
 
   it("writes the demo into an output directory, one file per workload", async () => {

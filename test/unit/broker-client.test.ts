@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { BrokerClient, BrokerError, mapLimit } from "../../src/sources/broker/client.ts";
+import { BrokerClient, BrokerError } from "../../src/sources/broker/client.ts";
 import { fetchBrokerData } from "../../src/sources/broker/fetch.ts";
+import { mapLimit, readLimit } from "../../src/sources/broker/limit.ts";
 import { Cluster } from "../support/builders.ts";
 import { type FakeBroker, startFakeBroker } from "../support/fake-broker.ts";
 
@@ -152,5 +153,46 @@ describe("fetching a run's data", () => {
     });
     expect(out).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18]);
     expect(peak).toBe(3);
+  });
+
+  it("reads ahead: an answer is used only after its slot's next read went out; never more than the limit in flight", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const usedAfter: number[] = [];
+    const out = await readLimit(
+      [1, 2, 3, 4, 5, 6, 7],
+      2,
+      async (n) => {
+        started.push(n);
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise<void>((r) => setImmediate(r));
+        inFlight--;
+        if (n === 4) throw new Error("four");
+        return n * 10;
+      },
+      (answer, n) => {
+        usedAfter.push(started.length);
+        return answer.ok ? answer.value : `failed ${n}: ${(answer.error as Error).message}`;
+      },
+    );
+    expect(out).toEqual([10, 20, 30, "failed 4: four", 50, 60, 70]);
+    expect(peak).toBe(2);
+    // The first two answers are used once reads 3 and 4 have started.
+    expect(usedAfter.slice(0, 2).every((n) => n >= 3)).toBe(true);
+  });
+
+  it("rejects when using an answer throws", async () => {
+    const run = readLimit(
+      [1, 2, 3],
+      2,
+      async (n) => n,
+      (a) => {
+        if (a.ok && a.value === 2) throw new Error("fatal");
+        return a;
+      },
+    );
+    await expect(run).rejects.toThrow("fatal");
   });
 });

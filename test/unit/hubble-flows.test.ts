@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import { generate } from "../../src/pipeline/generate.ts";
 import { HubbleFlowReader, offlineInventory } from "../../src/sources/hubble/flows.ts";
 import { Cluster, T0, tcp } from "../support/builders.ts";
@@ -171,5 +171,29 @@ describe("gen --from-hubble", () => {
     expect(a.stderr).toMatch(/^error: --include-audit needs --from-hubble/m);
     const both = await runCli(["gen", "netpol", "-A", "--demo", "--from-hubble", "x"], { env: { HOME: dir } });
     expect(both.stderr).toMatch(/^error: --demo and --from-hubble cannot be combined/m);
+  });
+
+  it("verify replays the flows against proposed policies: a flow they do not admit is reported, exit 4", async () => {
+    const { c } = scenario();
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-hubble-"));
+    const file = path.join(dir, "flows.json");
+    await writeFile(file, flowsOf(c.inventory, c.data()).join("\n"));
+    const env = { HOME: dir };
+    const gen = await runCli(["gen", "netpol", "--all", "-A", "--from-hubble", file, "--output-dir", ""], { env });
+    // Without the web policy's rule for one internet client, that client's observed way in is cut.
+    const docs = parseAllDocuments(gen.stdout).map((d) => d.toJS());
+    for (const d of docs)
+      d.spec.ingress = d.spec.ingress?.filter(
+        (r: { from?: { ipBlock?: { cidr: string } }[] }) => !r.from?.some((p) => p.ipBlock?.cidr === "198.51.100.20/32"),
+      );
+    const cut = docs.map((d) => stringify(d)).join("---\n");
+    await writeFile(path.join(dir, "all.yaml"), gen.stdout);
+    const ok = await runCli(["verify", "-A", "--from-hubble", file, "--policies", path.join(dir, "all.yaml")], { env });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(cut).not.toBe(gen.stdout);
+    await writeFile(path.join(dir, "cut.yaml"), cut);
+    const bad = await runCli(["verify", "-A", "--from-hubble", file, "--policies", path.join(dir, "cut.yaml")], { env });
+    expect(bad.code).toBe(4);
+    expect(bad.stdout).toMatch(/^DENY .*198\.51\.100\.20/m);
   });
 });

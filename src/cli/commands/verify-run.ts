@@ -53,7 +53,7 @@ async function loadWithLive(o: VerifyOptions, io: Io): Promise<{ src: Loaded; li
   if (o.source.kind === "hubble") {
     // The flows are the evidence; the live policies are those of the cluster the inventory came from.
     const src = addHostnames(await (await import("../load-hubble.ts")).loadHubble(o.source, io), hostnames);
-    if (!src.kube) return { src, live: [], notes: [...notes, "no cluster: verified against the proposed policies only"] };
+    if (!src.kube) return { src, live: [], notes };
     const { listLivePolicies } = await import("../../cluster/policies.ts");
     const l = await listLivePolicies(src.kube.kc);
     for (const m of l.missing) notes.push(`could not list live ${m}; verified without them`);
@@ -87,8 +87,9 @@ function print(o: VerifyOptions, r: ReturnType<typeof verify>, io: Io): { lines:
 
 export async function execute(o: VerifyOptions, io: Io): Promise<number> {
   const proposed = o.policies ? await readPolicies(o.policies, io) : [];
-  const offline = o.source.kind !== "cluster";
   const { src, live, notes } = await loadWithLive(o, io);
+  // Hubble flows with a reachable cluster are verified against its live policies too.
+  const offline = o.source.kind !== "cluster" && !(o.source.kind === "hubble" && src.kube);
   try {
     if (src.snapshot.malformed.hostnames > 0) notes.push(hostnamesSkipped(src.snapshot.malformed.hostnames));
     if (offline) notes.push("offline source: the cluster's live policies are not included");

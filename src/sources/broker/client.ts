@@ -177,10 +177,25 @@ export class BrokerClient {
   }
 
   /** Rows for a pod name across all namespaces (the broker keys traffic by name only). */
-  podTraffic(podName: string): Promise<Parsed<TrafficRow>> {
-    return this.getJsonArray(`/pod/traffic/${encodeURIComponent(podName)}`, TrafficRowCheck, normaliseTraffic);
+  async podTraffic(podName: string): Promise<Parsed<TrafficRow>> {
+    return parseTraffic(await this.podTrafficBody(podName));
+  }
+
+  /** A pod's traffic answer read and status-checked, not yet parsed: the next read can start first. */
+  async podTrafficBody(podName: string): Promise<TrafficBody> {
+    const route = `/pod/traffic/${encodeURIComponent(podName)}`;
+    const { status, body } = await this.get(route);
+    this.check(route, status, body);
+    return { route, body };
   }
 }
+
+export interface TrafficBody {
+  route: string;
+  body: string;
+}
+
+export const parseTraffic = (a: TrafficBody): Parsed<TrafficRow> => parseListBody(a.route, a.body, TrafficRowCheck, normaliseTraffic);
 
 interface Answer {
   status: number;
@@ -252,16 +267,4 @@ export function parseListBody<W, T>(
   return parseEach(schema, doc, normalise);
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
+export { mapLimit } from "./limit.ts";

@@ -1,6 +1,7 @@
 // One /pod/info and one /svc/info per run, then per-pod traffic with bounded concurrency.
 import type { BrokerPod, BrokerService, TrafficData, TrafficRow } from "../../model/types.ts";
-import { type BrokerClient, BrokerError, mapLimit } from "./client.ts";
+import { type BrokerClient, BrokerError, parseTraffic } from "./client.ts";
+import { readLimit } from "./limit.ts";
 import { brokerLine } from "./schema.ts";
 
 export interface PodRef {
@@ -64,36 +65,43 @@ export async function fetchBrokerData(
   let done = 0;
   let malformedTraffic = 0;
   const keep = o.keepWire === true || o.onWire !== undefined;
-  const results = await mapLimit(names, o.concurrency, async (name, index) => {
-    let wire: unknown[] = [];
-    try {
-      const r = await client.podTraffic(name);
-      malformedTraffic += r.malformed;
-      // Only the 1.13.1+ broker caps; a 1.12 one serves every row.
-      if (line === "1.20" && r.items.length + r.malformed >= PER_POD_CAP) truncated.push(name);
-      const ns = byName.get(name) as Set<string>;
-      const rows: TrafficRow[] = [];
-      r.items.forEach((row, i) => {
-        if (!ns.has(row.podNamespace)) return;
-        rows.push(row);
-        if (keep) wire.push(r.wire[i]);
-      });
-      if (o.onWire) {
-        o.onWire(index, wire);
-        wire = [];
+  // Each read's successor starts before its answer is parsed and folded: the broker's latency overlaps our work.
+  const results = await readLimit(
+    names,
+    o.concurrency,
+    (name) => client.podTrafficBody(name),
+    (answer, name, index) => {
+      let wire: unknown[] = [];
+      try {
+        if (!answer.ok) throw answer.error;
+        const r = parseTraffic(answer.value);
+        malformedTraffic += r.malformed;
+        // Only the 1.13.1+ broker caps; a 1.12 one serves every row.
+        if (line === "1.20" && r.items.length + r.malformed >= PER_POD_CAP) truncated.push(name);
+        const ns = byName.get(name) as Set<string>;
+        const rows: TrafficRow[] = [];
+        r.items.forEach((row, i) => {
+          if (!ns.has(row.podNamespace)) return;
+          rows.push(row);
+          if (keep) wire.push(r.wire[i]);
+        });
+        if (o.onWire) {
+          o.onWire(index, wire);
+          wire = [];
+        }
+        if (!o.onRows) return { rows, wire };
+        o.onRows(rows);
+        return { rows: [] as TrafficRow[], wire };
+      } catch (e) {
+        if (!(e instanceof BrokerError) || e.kind === "unauthorized" || e.kind === "forbidden" || e.kind === "unreachable") throw e;
+        for (const namespace of byName.get(name) ?? []) failures.push({ pod: { name, namespace }, error: e });
+        o.onWire?.(index, []);
+        return { rows: [] as TrafficRow[], wire: [] as unknown[] };
+      } finally {
+        o.onProgress?.(++done, names.length);
       }
-      if (!o.onRows) return { rows, wire };
-      o.onRows(rows);
-      return { rows: [], wire };
-    } catch (e) {
-      if (!(e instanceof BrokerError) || e.kind === "unauthorized" || e.kind === "forbidden" || e.kind === "unreachable") throw e;
-      for (const namespace of byName.get(name) ?? []) failures.push({ pod: { name, namespace }, error: e });
-      o.onWire?.(index, []);
-      return { rows: [], wire: [] };
-    } finally {
-      o.onProgress?.(++done, names.length);
-    }
-  });
+    },
+  );
   return {
     data: { broker: line, pods: pods.items, services: services.items, rows: results.flatMap((x) => x.rows) },
     wire: keep
