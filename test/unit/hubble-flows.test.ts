@@ -196,4 +196,14 @@ describe("gen --from-hubble", () => {
     expect(bad.code).toBe(4);
     expect(bad.stdout).toMatch(/^DENY .*198\.51\.100\.20/m);
   });
+
+  it("diff --from-hubble needs the cluster it compares with, and says so in one line", async () => {
+    const { c } = scenario();
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-hubble-"));
+    const file = path.join(dir, "flows.json");
+    await writeFile(file, flowsOf(c.inventory, c.data()).join("\n"));
+    const r = await runCli(["diff", "netpol", "--all", "-A", "--from-hubble", file], { env: { HOME: dir } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: diff compares with the cluster's live policies, and no cluster answered$/m);
+  });
 });

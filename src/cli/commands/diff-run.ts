@@ -4,7 +4,7 @@ import type { RenderedObject } from "../../model/rendered.ts";
 import { type GenerateResult, renderPolicies } from "../../pipeline/generate.ts";
 import { diffPolicies } from "../../verify/diff.ts";
 import type { AnyPolicy } from "../../verify/merge.ts";
-import { EXIT } from "../errors.ts";
+import { CliError, EXIT } from "../errors.ts";
 import { colorEnabled, type Io } from "../io.ts";
 import type { Loaded } from "../load.ts";
 import { GENERATOR } from "../version.ts";
@@ -27,8 +27,14 @@ const colour = (on: boolean, patch: string) =>
     : patch;
 
 export async function execute(o: DiffOptions, io: Io): Promise<number> {
-  const src = (await load(o, io)) as Loaded & { kube: KubeTarget };
+  const src = (await load(o, io)) as Loaded & { kube?: KubeTarget };
   try {
+    if (!src.kube)
+      throw new CliError(
+        "diff compares with the cluster's live policies, and no cluster answered",
+        EXIT.error,
+        "Check the kubeconfig context (kubectl cluster-info); 'gen --from-hubble' works without one.",
+      );
     const { gen, scope } = generateFrom(o, src);
     const early = singleTarget(scope, gen, io);
     if (early !== null) return early;
@@ -39,7 +45,7 @@ export async function execute(o: DiffOptions, io: Io): Promise<number> {
       clusterwide: o.clusterwide,
     });
     for (const w of gen.result.warnings) if (w.code !== "would-break") io.stderr.write(`warning: ${w.message}\n`);
-    return await compare(o, src.kube, gen, objects, io, colorEnabled(io, o.color));
+    return await compare(o, src.kube as KubeTarget, gen, objects, io, colorEnabled(io, o.color));
   } finally {
     await src.close();
   }

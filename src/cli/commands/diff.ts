@@ -4,7 +4,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule, Options } from "yargs";
 import { BROKER_OPTIONS, completeBroker } from "../flags/broker.ts";
 import { COMMON_OPTIONS, type Common, completeCommon } from "../flags/common.ts";
 import { completePolicy, completeTarget, type Generation, POLICY_OPTIONS, TARGET_OPTIONS } from "../flags/generate.ts";
-import { completeSince, HOSTNAMES_OPTIONS, SINCE_OPTIONS, type Source } from "../flags/source.ts";
+import { completeSince, completeSource, HOSTNAMES_OPTIONS, OFFLINE_OPTIONS, SINCE_OPTIONS, type Source } from "../flags/source.ts";
 import { examplesText } from "../help.ts";
 import type { Io } from "../io.ts";
 
@@ -17,12 +17,15 @@ const OPTIONS = {
   report: { type: "string", describe: "Write a report: .json, or .md for a pull-request comment" },
   ...SINCE_OPTIONS,
   ...HOSTNAMES_OPTIONS,
+  "from-hubble": OFFLINE_OPTIONS["from-hubble"],
+  "include-audit": OFFLINE_OPTIONS["include-audit"],
   ...COMMON_OPTIONS,
   ...BROKER_OPTIONS,
 } as const satisfies Record<string, Options>;
 
 export interface DiffOptions extends Generation, Common {
-  source: Extract<Source, { kind: "cluster" }>;
+  /** The evidence: the broker, or Hubble's flows; the policies compared with are the cluster's either way. */
+  source: Extract<Source, { kind: "cluster" | "hubble" }>;
   hostnames?: string | undefined;
   since?: number | undefined;
   exitCode: boolean;
@@ -35,7 +38,11 @@ export function complete(f: DiffArgs, io: Io): DiffOptions {
     ...common,
     ...completeTarget(f, DIFF_HELP),
     ...completePolicy(f, io.cwd, DIFF_HELP),
-    source: { kind: "cluster", flags: completeBroker(f, common, f.namespace, io, DIFF_HELP) },
+    source: completeSource(
+      { fromHubble: f.fromHubble, includeAudit: f.includeAudit },
+      completeBroker(f, common, f.namespace, io, DIFF_HELP),
+      DIFF_HELP,
+    ) as DiffOptions["source"],
     hostnames: f.hostnames,
     since: completeSince(f.since, DIFF_HELP),
     exitCode: f.exitCode,
