@@ -1,6 +1,29 @@
 // Plain data shared by every stage. No behaviour lives here.
+import type { HttpRequest, HttpRule, HttpSeen, HttpUnexpressed } from "./http.ts";
+import type {
+  AgentSettings,
+  Inventory,
+  InventoryNamespace,
+  InventoryNode,
+  InventoryPod,
+  InventoryService,
+  InventoryWorkload,
+  ServicePort,
+} from "./inventory.ts";
 import type { NamespaceMember, Widening } from "./widening.ts";
 
+export type { HttpRequest, HttpRule, HttpSeen, HttpUnexpressed } from "./http.ts";
+export type {
+  AgentSettings,
+  Inventory,
+  InventoryNamespace,
+  InventoryNode,
+  InventoryPod,
+  InventoryService,
+  InventoryWorkload,
+  ServicePort,
+} from "./inventory.ts";
+export { AGENT_DEFAULTS } from "./inventory.ts";
 export type { NamespaceMember, WidenChoice, Widening } from "./widening.ts";
 
 export type Protocol = "TCP" | "UDP" | "SCTP";
@@ -21,86 +44,6 @@ export interface ContainerPort {
   protocol: Protocol;
 }
 
-// ---- Cluster inventory (from the API server, or a snapshot) ----
-
-export interface InventoryNamespace {
-  name: string;
-  labels: Labels;
-}
-
-export interface InventoryNode {
-  name: string;
-  addresses: { type: string; address: string }[];
-}
-
-export interface InventoryWorkload {
-  kind: string;
-  name: string;
-  namespace: string;
-  /** spec.selector.matchLabels; null when the controller has none usable (matchExpressions, bare pod). */
-  selector: Labels | null;
-}
-
-export interface InventoryPod {
-  name: string;
-  namespace: string;
-  ips: string[];
-  labels: Labels;
-  nodeName?: string | undefined;
-  hostNetwork: boolean;
-  /** Top of the owner chain; absent for a bare pod. */
-  owner?: { kind: string; name: string } | undefined;
-  containerPorts: ContainerPort[];
-  ready: boolean;
-  createdAt?: string | undefined;
-}
-
-export interface ServicePort {
-  name?: string | undefined;
-  port: number;
-  targetPort: number | string;
-  protocol: Protocol;
-}
-
-export interface InventoryService {
-  name: string;
-  namespace: string;
-  clusterIPs: string[];
-  /** null for a Service without selector (manual endpoints). */
-  selector: Labels | null;
-  ports: ServicePort[];
-  /** Endpoint addresses and ports, when known (EndpointSlices or Endpoints). */
-  endpoints?: { ips: string[]; ports: ContainerPort[] } | undefined;
-}
-
-export interface Inventory {
-  namespaces: InventoryNamespace[];
-  nodes: InventoryNode[];
-  workloads: InventoryWorkload[];
-  pods: InventoryPod[];
-  services: InventoryService[];
-  /** What the kguardian agent records, as its controller is configured; absent: its defaults. */
-  agent?: AgentSettings | undefined;
-}
-
-/**
- * The agent's blind spots (controller/src/main.rs, pod_watcher.rs): pods of excluded namespaces are never
- * registered (they record nothing; others' rows about them are kept); with ignoreDaemonSetTraffic, each
- * node ignores its own DaemonSet pods: nothing they do, nor their traffic with pods on that node.
- */
-export interface AgentSettings {
-  excludedNamespaces: string[];
-  ignoreDaemonSetTraffic: boolean;
-  /** Where they were read: the controller's env, or "defaults". */
-  source: string;
-}
-
-export const AGENT_DEFAULTS: AgentSettings = {
-  excludedNamespaces: ["kube-system", "kguardian"],
-  ignoreDaemonSetTraffic: true,
-  source: "the controller's defaults",
-};
-
 // ---- Broker data, normalised (src/sources/broker/schema.ts has the wire shapes) ----
 
 export interface TrafficRow {
@@ -116,6 +59,8 @@ export interface TrafficRow {
   peerIp: string;
   peerPort: string;
   decision: string;
+  /** An L7 request on this connection (Hubble): not a connection of its own. */
+  http?: HttpRequest;
   /**
    * Milliseconds since the epoch, UTC. 1.12: when the flow was recorded (one row per flow). 1.20: when
    * this connection tuple was first seen (one row per distinct tuple, never updated).
@@ -217,6 +162,8 @@ export interface Connection {
   dst: Peer;
   port: PortProto;
   evidence: Evidence;
+  /** L7 requests seen on it. */
+  http?: HttpSeen;
 }
 
 export interface Rule {
@@ -230,6 +177,8 @@ export interface Rule {
   synthetic?: "dns";
   /** Wider than the evidence by a person's choice; its evidence is that of the exact rules it covers. */
   widened?: Widening;
+  /** Cilium path rules for the ports L7 requests were seen on; ports whose requests cannot be written so. */
+  http?: { rules: HttpRule[]; unexpressed: HttpUnexpressed[] };
 }
 
 export interface WorkloadPolicy {

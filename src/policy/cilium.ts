@@ -79,7 +79,8 @@ function section(dir: "ingress" | "egress", rules: Rule[], policyNs: string | nu
   for (const r of rules) {
     const { group, l3: part } = l3(r.peer, policyNs, dir);
     const ports = r.ports.map(portText).join(",");
-    const key = `${group}|${ports}`;
+    // Path rules belong to one peer: a rule with them is an entry of its own.
+    const key = `${group}|${ports}${r.http?.rules.length ? `|${r.id}` : ""}`;
     const g = groups.get(key) ?? { l3: {}, rules: [], dns: group === "dns" };
     groups.set(key, g);
     for (const [k, v] of Object.entries(part)) {
@@ -91,14 +92,28 @@ function section(dir: "ingress" | "egress", rules: Rule[], policyNs: string | nu
     g.rules.push(r);
   }
   return [...groups.values()].map((g, gi) => {
-    for (const r of g.rules) rendered.push({ id: r.id, comment: evidenceComment(r), paths: [["spec", dir, gi] as YamlPath] });
+    for (const r of g.rules) rendered.push({ id: r.id, comment: evidenceComment(r, "cilium"), paths: [["spec", dir, gi] as YamlPath] });
     const first = g.rules[0] as Rule;
-    const toPorts: Record<string, unknown> = {
-      ports: first.ports.map((p) => ({ port: String(p.port), ...(p.endPort ? { endPort: p.endPort } : {}), protocol: p.protocol })),
-      // Let Cilium's DNS proxy see the lookups, so that FQDN rules can follow.
-      ...(g.dns && dir === "egress" ? { rules: { dns: [{ matchPattern: "*" }] } } : {}),
-    };
-    return { ...g.l3, toPorts: [toPorts] };
+    const port = (p: Rule["ports"][number]) => ({
+      port: String(p.port),
+      ...(p.endPort ? { endPort: p.endPort } : {}),
+      protocol: p.protocol,
+    });
+    // A port with path rules gets its own entry; an L4-only entry for the same port would override them.
+    const l7 = first.http?.rules ?? [];
+    const withHttp = first.ports.filter((p) => p.protocol === "TCP" && l7.some((h) => h.port === p.port));
+    const plain = first.ports.filter((p) => !withHttp.includes(p));
+    const toPorts: Record<string, unknown>[] = withHttp.map((p) => ({
+      ports: [port(p)],
+      rules: { http: l7.filter((h) => h.port === p.port).map((h) => ({ method: h.method, path: h.path })) },
+    }));
+    if (plain.length > 0)
+      toPorts.push({
+        ports: plain.map(port),
+        // Let Cilium's DNS proxy see the lookups, so that FQDN rules can follow.
+        ...(g.dns && dir === "egress" ? { rules: { dns: [{ matchPattern: "*" }] } } : {}),
+      });
+    return { ...g.l3, toPorts };
   });
 }
 

@@ -6,11 +6,32 @@ import type { LabelSelector } from "../model/rendered.ts";
 import type { Evidence, Rule, WorkloadPolicy } from "../model/types.ts";
 
 const MAX_PODS = 3;
-export function evidenceComment(rule: Rule): string {
+const MAX_PATHS = 3;
+
+/** The rule's L7 detail in words: each path rule with the paths it covers (Cilium), or that it is not expressed. */
+function httpComment(rule: Rule, type: "kubernetes" | "cilium"): string {
+  const h = rule.http;
+  if (!h) return "";
+  const paths = (o: string[]) => o.slice(0, MAX_PATHS).join(", ") + (o.length > MAX_PATHS ? ` +${o.length - MAX_PATHS} more` : "");
+  const parts =
+    type === "kubernetes"
+      ? h.rules.length > 0
+        ? [
+            `${h.rules.length} HTTP path rule(s) observed; a NetworkPolicy cannot express L7, so every request on the port is allowed (--type cilium writes them)`,
+          ]
+        : []
+      : h.rules.map(
+          (r) => `${r.id} ${r.method} ${r.path} covers ${paths(r.observed)}${r.generalised ? ` (generalised: ${r.generalised})` : ""}`,
+        );
+  for (const u of h.unexpressed) parts.push(`port ${u.port}: no path rules, ${u.reason}`);
+  return parts.length ? `; L7: ${parts.join("; ")}` : "";
+}
+
+export function evidenceComment(rule: Rule, type: "kubernetes" | "cilium" = "kubernetes"): string {
   if (rule.synthetic === "dns") return `${rule.id}: DNS, added by --allow-dns (no lookup observed)`;
   const e = rule.evidence;
   const pods = e.pods.slice(0, MAX_PODS).join(", ") + (e.pods.length > MAX_PODS ? ` +${e.pods.length - MAX_PODS} more` : "");
-  const base = `${rule.id}: ${describePeer(rule.peer)}; ${connections(e)}; seen by ${pods}`;
+  const base = `${rule.id}: ${describePeer(rule.peer)}; ${connections(e)}; seen by ${pods}${httpComment(rule, type)}`;
   const w = rule.widened;
   // A person chose to admit more than the evidence: the file says so, and what beyond.
   return w ? `${base}; WIDENED by review to ${w.label}: admits beyond the evidence ${w.beyond.join("; ")}` : base;

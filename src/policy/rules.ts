@@ -2,7 +2,20 @@
 // peer with the ports it was seen on, its evidence merged, and a stable id; DNS gets both protocols.
 import { createHash } from "node:crypto";
 import { describePeer, peerKey, workloadKey, workloadLabel } from "../model/keys.ts";
-import type { Connection, Direction, Evidence, Peer, PortProto, Protocol, Rule, SkipReason, Warning, WorkloadRef } from "../model/types.ts";
+import type {
+  Connection,
+  Direction,
+  Evidence,
+  HttpSeen,
+  Peer,
+  PortProto,
+  Protocol,
+  Rule,
+  SkipReason,
+  Warning,
+  WorkloadRef,
+} from "../model/types.ts";
+import { httpRules } from "./http.ts";
 
 export function ruleId(target: WorkloadRef, direction: Direction, peer: Peer, ports: PortProto[]): string {
   const canon = JSON.stringify([workloadKey(target), direction, peerKey(peer), ports.map((p) => `${p.port}/${p.protocol}`)]);
@@ -36,6 +49,8 @@ interface Draft {
   pods: Set<string>;
   /** Added by --allow-dns, not observed. */
   synthetic: boolean;
+  /** L7 requests per port (port/protocol key), merged over the peer's connections. */
+  http: Map<string, HttpSeen>;
 }
 
 const portKey = (p: PortProto) => `${p.port}/${p.protocol}`;
@@ -58,11 +73,16 @@ function drafts(direction: Direction, list: Connection[], dns: RuleContext["dns"
     let d = out.get(k);
     if (!d) {
       const evidence = { flows: 0, firstSeen: Infinity, lastSeen: -Infinity, pods: [] };
-      d = { peer, ports: new Map(), evidence, pods: new Set(), synthetic: false };
+      d = { peer, ports: new Map(), evidence, pods: new Set(), synthetic: false, http: new Map() };
       out.set(k, d);
     }
     d.ports.set(portKey(c.port), c.port);
     mergeEvidence(d.evidence, c.evidence, d.pods);
+    if (c.http) {
+      const seen = d.http.get(portKey(c.port)) ?? new Map<string, number>();
+      d.http.set(portKey(c.port), seen);
+      for (const [k, n] of c.http) seen.set(k, (seen.get(k) ?? 0) + n);
+    }
   }
   if (direction === "egress" && dns) {
     const k = peerKey(dns.peer);
@@ -70,10 +90,31 @@ function drafts(direction: Direction, list: Connection[], dns: RuleContext["dns"
     if (d) for (const p of dns.ports) d.ports.set(portKey(p), p);
     else {
       const evidence = { flows: 0, firstSeen: 0, lastSeen: 0, pods: [] };
-      out.set(k, { peer: dns.peer, ports: new Map(dns.ports.map((p) => [portKey(p), p])), evidence, pods: new Set(), synthetic: true });
+      out.set(k, {
+        peer: dns.peer,
+        ports: new Map(dns.ports.map((p) => [portKey(p), p])),
+        evidence,
+        pods: new Set(),
+        synthetic: true,
+        http: new Map(),
+      });
     }
   }
   return out;
+}
+
+/** Path rules for the TCP ports requests were seen on (the L4 rule keeps its id); none without requests. */
+function httpOf(id: string, byPort: Map<string, HttpSeen>): Rule["http"] {
+  if (byPort.size === 0) return undefined;
+  const out: NonNullable<Rule["http"]> = { rules: [], unexpressed: [] };
+  for (const [key, seen] of [...byPort].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const [port, protocol] = key.split("/");
+    if (protocol !== "TCP") continue;
+    const r = httpRules(id, Number(port), seen);
+    if ("rules" in r) out.rules.push(...r.rules);
+    else out.unexpressed.push(r.unexpressed);
+  }
+  return out.rules.length + out.unexpressed.length > 0 ? out : undefined;
 }
 
 export function buildRules(direction: Direction, list: Connection[], ctx: RuleContext): Rule[] {
@@ -100,13 +141,16 @@ export function buildRules(direction: Direction, list: Connection[], ctx: RuleCo
     }
     const ports = [...d.ports.values()].sort(comparePorts);
     d.evidence.pods = [...d.pods].sort();
+    const id = ruleId(ctx.target, direction, d.peer, ports);
+    const http = httpOf(id, d.http);
     rules.push({
-      id: ruleId(ctx.target, direction, d.peer, ports),
+      id,
       direction,
       peer: d.peer,
       ports,
       evidence: d.evidence,
       ...(d.synthetic ? { synthetic: "dns" as const } : {}),
+      ...(http ? { http } : {}),
     });
   }
   return rules.sort((a, b) => comparePeers(a.peer, b.peer));

@@ -8,6 +8,8 @@ interface Entry {
   dst: number;
   /** The pods that saw it, as a set while rows arrive (a workload's history holds many replicas). */
   pods: Set<string>;
+  /** Known so far only from L7 requests: the first L4 row counts as the same connection. */
+  l7only: boolean;
 }
 const PROTO_CODE: Record<Protocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
 
@@ -38,18 +40,37 @@ export class Connections {
         dst,
         port: { port, protocol },
         evidence: { flows: 1, firstSeen: row.time, lastSeen: row.time, pods: [] },
+        ...(row.http ? { http: new Map([[`${row.http.method} ${row.http.path}`, 1]]) } : {}),
       };
-      const fresh = { conn, src: seenAt === "src" ? 1 : 0, dst: seenAt === "dst" ? 1 : 0, pods: new Set([row.podName]) };
+      const fresh = {
+        conn,
+        src: seenAt === "src" ? 1 : 0,
+        dst: seenAt === "dst" ? 1 : 0,
+        pods: new Set([row.podName]),
+        l7only: row.http !== undefined,
+      };
       byPort.set(pk, fresh);
       this.entries.push(fresh);
       return;
     }
-    entry[seenAt]++;
     const e = entry.conn.evidence;
-    e.flows = Math.max(entry.src, entry.dst);
     if (row.time < e.firstSeen) e.firstSeen = row.time;
     if (row.time > e.lastSeen) e.lastSeen = row.time;
     entry.pods.add(row.podName);
+    if (row.http) {
+      // A request is evidence of what the connection carried, not another connection.
+      const seen = entry.conn.http ?? new Map<string, number>();
+      entry.conn.http = seen;
+      const k = `${row.http.method} ${row.http.path}`;
+      seen.set(k, (seen.get(k) ?? 0) + 1);
+      return;
+    }
+    if (entry.l7only) {
+      entry.l7only = false;
+      return;
+    }
+    entry[seenAt]++;
+    e.flows = Math.max(entry.src, entry.dst);
   }
 
   /** Sorted evidence, once every row is in. */

@@ -17,6 +17,10 @@ const Endpoint = z.object({
   workloads: z.catch(z.optional(z.array(Workload)), undefined),
 });
 const Ports = z.object({ source_port: z.optional(z.number()), destination_port: z.optional(z.number()) });
+const L7 = z.object({
+  type: text,
+  http: z.catch(z.optional(z.object({ method: text, url: text })), undefined),
+});
 const Flow = z.object({
   time: text,
   uuid: text,
@@ -29,6 +33,7 @@ const Flow = z.object({
   l4: z.catch(z.optional(z.object({ TCP: z.optional(Ports), UDP: z.optional(Ports), SCTP: z.optional(Ports) })), undefined),
   source: z.catch(z.optional(Endpoint), undefined),
   destination: z.catch(z.optional(Endpoint), undefined),
+  l7: z.catch(z.optional(L7), undefined),
 });
 type FlowWire = z.infer<typeof Flow>;
 type EndpointWire = z.infer<typeof Endpoint>;
@@ -134,7 +139,9 @@ export class HubbleFlowReader {
       this.verdicts[verdict.slice(0, 40) || "(none)"] = (this.verdicts[verdict.slice(0, 40) || "(none)"] ?? 0) + 1;
       return this.skip("other-verdict");
     }
-    if (f.Type === "L7") return this.skip("l7");
+    const http = f.Type === "L7" ? requestOf(f) : undefined;
+    // Responses and non-HTTP L7 records (DNS: --hostnames reads those) add no request.
+    if (f.Type === "L7" && !http) return this.skip("l7");
     const dir = f.traffic_direction;
     if (dir !== "EGRESS" && dir !== "INGRESS") return this.skip("no-direction");
     const ports = portsOf(f);
@@ -161,9 +168,12 @@ export class HubbleFlowReader {
       decision,
       time,
       ...(remoteIsPod ? { peer: { kind: "pod" as const, namespace: remote.namespace, name: remote.pod_name, ...workloadOf(remote) } } : {}),
+      ...(http ? { http } : {}),
     };
-    // One row per distinct tuple, the first time kept: what a 1.20 broker row means.
-    const key = `${row.podNamespace}/${row.podName}|${dir}|${row.protocol}|${row.podPort}|${row.peerIp}|${row.peerPort}|${decision}`;
+    // One row per distinct tuple, the first time kept: what a 1.20 broker row means. A request is one
+    // per client address, method and path (not per client port: paths times connections would grow).
+    const tuple = `${row.podNamespace}/${row.podName}|${dir}|${row.protocol}|${row.podPort}|${row.peerIp}`;
+    const key = http ? `${tuple}|${decision}|${http.method} ${http.path}` : `${tuple}|${row.peerPort}|${decision}`;
     const seen = this.rows.get(key);
     if (!seen) this.rows.set(key, row);
     else if (time < seen.time) this.rows.set(key, { ...row, uuid: seen.uuid });
@@ -216,6 +226,25 @@ export class HubbleFlowReader {
       verdicts: { ...this.verdicts },
     };
   }
+}
+
+/** Longest :path kept; a longer one is recorded as unreadable (its port's L7 detail then cannot be written). */
+export const MAX_PATH = 4096;
+
+/** An HTTP request record: its method and whole :path ("" when the URL cannot be read or is too long). */
+function requestOf(f: FlowWire): { method: string; path: string } | undefined {
+  const h = f.l7?.http;
+  if (f.l7?.type !== "REQUEST" || !h?.method) return undefined;
+  const url = h.url ?? "";
+  let path = "";
+  if (url.length <= MAX_PATH) {
+    if (url.startsWith("/")) path = url;
+    else if (URL.canParse(url)) {
+      const u = new URL(url);
+      path = `${u.pathname}${u.search}`;
+    }
+  }
+  return { method: h.method.slice(0, 32), path: path.length <= MAX_PATH ? path : "" };
 }
 
 /** The pod's top controller as Cilium names it (workloads[0]), when it is a valid name. */

@@ -1,0 +1,165 @@
+// Cilium path rules from Hubble's L7 records: exact where the traffic is, identifiers generalised one
+// segment at a time, every observed request admitted, unobserved methods and other paths refused.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { HttpSeen } from "../../src/model/types.ts";
+import { generate } from "../../src/pipeline/generate.ts";
+import { httpRules, SIBLINGS } from "../../src/policy/http.ts";
+import { HubbleFlowReader, offlineInventory } from "../../src/sources/hubble/flows.ts";
+import { Cluster, T0, tcp } from "../support/builders.ts";
+import { defaults } from "../support/generate.ts";
+import { endpoint, flow } from "../support/hubble.ts";
+
+const seen = (...reqs: string[]): HttpSeen => new Map(reqs.map((r) => [r, 1]));
+const rulesOf = (s: HttpSeen) => {
+  const r = httpRules("r-1", 8080, s);
+  if (!("rules" in r)) throw new Error(r.unexpressed.reason);
+  return r.rules;
+};
+// Envoy matches the regex against the whole :path (RE2 full match; these patterns mean the same in JS).
+const admits = (rules: ReturnType<typeof rulesOf>, method: string, path: string) =>
+  rules.some((r) => r.method === method && new RegExp(r.path).test(path));
+
+describe("path rules", () => {
+  it("keeps literal paths exact, escapes metacharacters, generalises identifier segments only", () => {
+    const rules = rulesOf(
+      seen(
+        "GET /product/123",
+        "GET /product/456?ref=home",
+        "GET /a.b/c+d",
+        "POST /orders",
+        "GET /u/550e8400-e29b-41d4-a716-446655440000/x",
+      ),
+    );
+    expect(rules.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET ^/a\\.b/c\\+d$",
+      "GET ^/product/[0-9]+(\\?.*)?$",
+      "GET ^/u/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/x$",
+      "POST ^/orders$",
+    ]);
+    expect(rules.find((r) => r.path.startsWith("^/product"))?.observed).toEqual(["/product/123", "/product/456?ref=home"]);
+    expect(admits(rules, "GET", "/product/789")).toBe(true);
+    expect(admits(rules, "GET", "/product/abc")).toBe(false);
+    expect(admits(rules, "GET", "/aXb/c+d")).toBe(false);
+    expect(admits(rules, "DELETE", "/orders")).toBe(false);
+    expect(admits(rules, "POST", "/orders?x=1")).toBe(false);
+  });
+
+  it("never generalises the first segment, keeps gRPC methods exact, collapses siblings only past the threshold", () => {
+    const many = Array.from({ length: SIBLINGS + 1 }, (_, i) => `GET /users/name${i}`);
+    expect(rulesOf(seen("GET /123", "GET /456")).map((r) => r.path)).toEqual(["^/123$", "^/456$"]);
+    expect(rulesOf(seen(...many)).map((r) => r.path)).toEqual(["^/users/[^/?]+$"]);
+    expect(rulesOf(seen(...many.slice(0, SIBLINGS))).length).toBe(SIBLINGS);
+    const grpc = Array.from({ length: SIBLINGS + 5 }, (_, i) => `POST /shop.v1.Cart/Method${i}`);
+    expect(rulesOf(seen(...grpc)).length).toBe(SIBLINGS + 5);
+  });
+
+  it("writes no path rules for a port with a request it cannot express exactly, and says why", () => {
+    for (const bad of ["GET ", "get /x", "GET /a\u0000b", "GET /caf\u00e9", "G;ET /x"]) {
+      const r = httpRules("r-1", 80, seen("GET /ok", bad));
+      expect("unexpressed" in r, bad).toBe(true);
+    }
+  });
+
+  it("property: every observed request is admitted; another method, or a changed literal segment, is not", () => {
+    const seg = fc.oneof(fc.stringMatching(/^[a-z.+*()[\]{}|^$-]{1,6}$/), fc.nat().map(String), fc.uuid());
+    const req = fc.record({
+      method: fc.constantFrom("GET", "POST", "PUT"),
+      segs: fc.array(seg, { minLength: 1, maxLength: 4 }),
+      q: fc.option(fc.stringMatching(/^[a-z=&]{1,6}$/)),
+    });
+    fc.assert(
+      fc.property(fc.array(req, { minLength: 1, maxLength: 30 }), (reqs) => {
+        const keys = reqs.map((r) => `${r.method} /${r.segs.join("/")}${r.q ? `?${r.q}` : ""}`);
+        const rules = rulesOf(seen(...keys));
+        for (const r of reqs) {
+          const path = `/${r.segs.join("/")}${r.q ? `?${r.q}` : ""}`;
+          expect(admits(rules, r.method, path), `${r.method} ${path}`).toBe(true);
+          expect(admits(rules, "PATCH", path)).toBe(false);
+          // A literal segment changed to something no identifier pattern matches.
+          const i = r.segs.findIndex((s, k) => k === 0 || !/^[0-9]+$|^[0-9a-f-]{36}$/i.test(s));
+          const changed = [...r.segs];
+          changed[i] = `${changed[i]}~zz`;
+          if (!reqs.some((o) => o.method === r.method && o.segs.length === changed.length && o.segs[i] === changed[i]))
+            expect(admits(rules, r.method, `/${changed.join("/")}`)).toBe(false);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("L7 records from Hubble in Cilium policies", () => {
+  function world() {
+    const c = new Cluster();
+    const [web] = c.deployment("shop", "web", { app: "web" });
+    const [api] = c.deployment("shop", "api", { app: "api" }, { ports: [tcp(8080)] });
+    const [db] = c.deployment("shop", "db", { app: "db" }, { ports: [tcp(5432)] });
+    const at = (i: number, dir: "INGRESS" | "EGRESS", dst: typeof api, port: number, l7?: Record<string, unknown>) =>
+      JSON.stringify({
+        flow: flow({
+          time: T0 + i * 1000,
+          direction: dir,
+          type: l7 ? "L7" : "L3_L4",
+          src: { ip: web!.ips[0]!, port: 40000 + i, ep: endpoint(web!) },
+          dst: { ip: dst!.ips[0]!, port, ep: endpoint(dst!) },
+          ...(l7 ? { l7 } : {}),
+        }),
+      });
+    const req = (method: string, url: string) => ({ type: "REQUEST", http: { method, url, protocol: "HTTP/1.1" } });
+    const lines = [
+      at(1, "EGRESS", api, 8080),
+      at(1, "INGRESS", api, 8080),
+      at(2, "INGRESS", api, 8080, req("GET", "http://api.shop:8080/product/123")),
+      at(3, "INGRESS", api, 8080, req("GET", "http://api.shop:8080/product/456?ref=home")),
+      at(4, "INGRESS", api, 8080, req("POST", "http://api.shop:8080/cart")),
+      at(5, "INGRESS", api, 8080, { type: "RESPONSE", http: { code: 200, method: "GET", url: "http://api.shop:8080/product/123" } }),
+      at(6, "EGRESS", db, 5432),
+      at(6, "INGRESS", db, 5432),
+    ];
+    const r = new HubbleFlowReader();
+    for (const l of lines) r.add(l);
+    const h = r.result();
+    return { h, data: { pods: h.pods, services: [], rows: h.rows } };
+  }
+
+  it("puts rules.http under the L4 rule's port, never beside an L4-only entry for it; a port without L7 stays L4", () => {
+    const { h, data } = world();
+    const g = generate(offlineInventory(h), data, { ...defaults, type: "cilium", scope: { kind: "all" } });
+    const api = g.objects.find((o) => (o.object.metadata as { name: string }).name === "api-guardian")?.object as {
+      spec: { ingress: unknown[] };
+    };
+    expect(api.spec.ingress).toEqual([
+      {
+        fromEndpoints: [{ matchLabels: { "k8s:app": "web" } }],
+        toPorts: [
+          {
+            ports: [{ port: "8080", protocol: "TCP" }],
+            rules: {
+              http: [
+                { method: "GET", path: "^/product/[0-9]+(\\?.*)?$" },
+                { method: "POST", path: "^/cart$" },
+              ],
+            },
+          },
+        ],
+      },
+    ]);
+    const db = g.objects.find((o) => (o.object.metadata as { name: string }).name === "db-guardian")?.object as unknown as {
+      spec: { ingress: { toPorts: { rules?: unknown }[] }[] };
+    };
+    expect(db.spec.ingress[0]?.toPorts).toEqual([{ ports: [{ port: "5432", protocol: "TCP" }] }]);
+    // One connection, however many requests it carried.
+    const rule = g.result.policies.find((p) => p.workload.name === "api")?.ingress[0];
+    expect(rule?.evidence.flows).toBe(1);
+    expect(rule?.http?.rules.map((r) => r.observed)).toEqual([["/product/123", "/product/456?ref=home"], ["/cart"]]);
+  });
+
+  it("NetworkPolicy keeps the L4 rule and says its L7 detail cannot be expressed", () => {
+    const { h, data } = world();
+    const g = generate(offlineInventory(h), data, { ...defaults, scope: { kind: "all" } });
+    const api = g.objects.find((o) => (o.object.metadata as { name: string }).name === "api-guardian");
+    expect(api?.object.spec).toMatchObject({ ingress: [{ ports: [{ port: 8080, protocol: "TCP" }] }] });
+    expect(api?.rules.map((r) => r.comment).join("\n")).toMatch(/a NetworkPolicy cannot express L7/);
+  });
+});
