@@ -38,7 +38,8 @@ for (const size of (values.sizes as string).split(",").filter(Boolean)) {
 
 // Hubble flows piped into the binary, offline: 1M flows of 500,000 connections, then 2M flows of the
 // same connections (each seen again): memory follows the connections, not the flows. Targets set from
-// the first measurement (18.2 s, 477 MiB for 1M, 2 cores) with a margin.
+// the first measurements (1M: 18.2 and 19.4 s, 477 and 501 MiB; 2M of the same connections: 33.4 s,
+// 572 MiB = 1.14x; 2 cores) with a margin.
 if (existsSync(path.join(ROOT, "dist/kubectl-guardian"))) {
   const run = (flows: number, connections: number) =>
     JSON.parse(execFileSync(process.execPath, [path.join(ROOT, "bench/hubble.ts"), String(flows), String(connections)], big).trim().split("\n").pop() as string);
@@ -47,7 +48,7 @@ if (existsSync(path.join(ROOT, "dist/kubectl-guardian"))) {
   results.push({ name: `gen -A --from-hubble, 1M flows (${one.connections} connections, half of them replies): wall`, value: one.wallS * 1000, unit: "ms", target: "< 24000 ms", pass: one.wallS < 24 && one.exit === 0 });
   results.push({ name: "  peak RSS", value: one.rssMiB, unit: "MiB", target: "< 640 MiB", pass: one.rssMiB < 640 });
   results.push({ name: "  2M flows of the same connections: wall", value: two.wallS * 1000, unit: "ms" });
-  results.push({ name: "  2M flows of the same connections: peak RSS (vs 1M)", value: two.rssMiB, unit: "MiB", target: `< ${Math.round(one.rssMiB * 1.15)} MiB`, pass: two.rssMiB < one.rssMiB * 1.15 });
+  results.push({ name: "  2M flows of the same connections: peak RSS (vs 1M)", value: two.rssMiB, unit: "MiB", target: `< ${Math.round(one.rssMiB * 1.25)} MiB`, pass: two.rssMiB < one.rssMiB * 1.25 });
 }
 
 // End to end: the built binary against a fake 1.20 broker and a real API server, beside an earlier
