@@ -1,15 +1,6 @@
 // Plain data shared by every stage. No behaviour lives here.
 import type { HttpRequest, HttpRule, HttpSeen, HttpUnexpressed } from "./http.ts";
-import type {
-  AgentSettings,
-  Inventory,
-  InventoryNamespace,
-  InventoryNode,
-  InventoryPod,
-  InventoryService,
-  InventoryWorkload,
-  ServicePort,
-} from "./inventory.ts";
+import type { ServicePort } from "./inventory.ts";
 import type { NamespaceMember, Widening } from "./widening.ts";
 
 export type { HttpRequest, HttpRule, HttpSeen, HttpUnexpressed } from "./http.ts";

@@ -54,7 +54,8 @@ describe("Cilium L7 rules on a real API server", () => {
       { ...defaults, type: "cilium", scope: { kind: "all" } },
     );
     const apiPolicy = g.objects.find((o) => o.workload?.name === "api");
-    const toPorts = (apiPolicy?.object.spec as { ingress: { toPorts: { ports: { port: string }[]; rules?: { http: unknown[] } }[] }[] })
+    if (!apiPolicy) throw new Error("no policy for api");
+    const toPorts = (apiPolicy.object.spec as { ingress: { toPorts: { ports: { port: string }[]; rules?: { http: unknown[] } }[] }[] })
       .ingress[0]?.toPorts;
     expect(toPorts?.map((t) => [t.ports.map((p) => p.port), t.rules?.http.length ?? 0])).toEqual([
       [["8080"], 5],
