@@ -2,9 +2,11 @@
 // in a direction when a policy of its namespace selects it for that policyType, and then needs a rule
 // whose peers (namespaceSelector AND podSelector in one entry; entries OR'ed; ipBlock with except)
 // and ports (number, name, endPort, protocol) match. Pure.
+
 import ipaddr from "ipaddr.js";
 import { type SelectorLike, selectorMatches } from "../model/selector.ts";
 import type { ContainerPort, Labels } from "../model/types.ts";
+import { type CiliumToPorts, type Request, toPortsAdmit } from "./cilium-ports.ts";
 
 type LabelSelector = SelectorLike;
 interface PolicyPeer {
@@ -49,7 +51,7 @@ interface CiliumRule {
   toCIDRSet?: { cidr?: string; except?: string[] }[];
   fromCIDRSet?: { cidr?: string; except?: string[] }[];
   toFQDNs?: { matchName?: string; matchPattern?: string }[];
-  toPorts?: { ports?: { port?: string; endPort?: number; protocol?: string }[] }[];
+  toPorts?: CiliumToPorts[];
 }
 export interface CiliumPolicyLike {
   kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy";
@@ -173,22 +175,6 @@ export class PolicyEvaluator {
     );
   }
 
-  private static ciliumL4(r: CiliumRule, port: number, protocol: string, target: Endpoint): boolean {
-    if (!r.toPorts?.length) return true;
-    return r.toPorts.some(
-      (tp) =>
-        !tp.ports?.length ||
-        tp.ports.some((p) => {
-          const proto = p.protocol ?? "ANY";
-          if (proto !== "ANY" && proto !== protocol) return false;
-          if (p.port === undefined || p.port === "0") return true;
-          const n = /^\d+$/.test(p.port) ? Number(p.port) : target.pod?.ports?.find((c) => c.name === p.port)?.port;
-          if (n === undefined) return false;
-          return p.endPort ? port >= n && port <= p.endPort : port === n;
-        }),
-    );
-  }
-
   private static types(p: NetworkPolicyLike): string[] {
     return p.spec?.policyTypes?.length ? p.spec.policyTypes : p.spec?.egress ? ["Ingress", "Egress"] : ["Ingress"];
   }
@@ -244,7 +230,15 @@ export class PolicyEvaluator {
   }
 
   /** One side: allowed when no policy isolates the pod, or one of the isolating policies has a matching rule. */
-  private side(dir: "egress" | "ingress", self: Endpoint, other: Endpoint, port: number, protocol: string, target: Endpoint): Verdict {
+  private side(
+    dir: "egress" | "ingress",
+    self: Endpoint,
+    other: Endpoint,
+    port: number,
+    protocol: string,
+    target: Endpoint,
+    request?: Request,
+  ): Verdict {
     if (!self.pod) return { allowed: true };
     const pod = self.pod;
     const type = dir === "egress" ? "Egress" : "Ingress";
@@ -272,7 +266,7 @@ export class PolicyEvaluator {
     let nameUnknown = false;
     for (const c of ciliumApplying) {
       for (const r of c.spec?.[dir] ?? []) {
-        if (!PolicyEvaluator.ciliumL4(r, port, protocol, target)) continue;
+        if (!toPortsAdmit(r.toPorts, port, protocol, target.pod?.ports, request)) continue;
         if (PolicyEvaluator.ciliumL3(r, dir, other, ip, scope(c))) return { allowed: true };
         if (dir === "egress" && r.toFQDNs?.length && !other.pod && (other.entity ?? "world") === "world" && !other.names?.length)
           nameUnknown = true;
@@ -287,9 +281,10 @@ export class PolicyEvaluator {
     return { allowed: false, deniedBy: { side: dir, policies: by.sort() }, ...(nameUnknown ? { nameUnknown } : {}) };
   }
 
-  check(src: Endpoint, dst: Endpoint, port: number, protocol: string): Verdict {
-    const out = this.side("egress", src, dst, port, protocol, dst);
+  /** `request`: an HTTP request on the connection, judged by the HTTP rules under the ports too. */
+  check(src: Endpoint, dst: Endpoint, port: number, protocol: string, request?: Request): Verdict {
+    const out = this.side("egress", src, dst, port, protocol, dst, request);
     if (!out.allowed) return out;
-    return this.side("ingress", dst, src, port, protocol, dst);
+    return this.side("ingress", dst, src, port, protocol, dst, request);
   }
 }

@@ -43,6 +43,29 @@ export function endpointOf(index: ClusterIndex, p: Peer): Endpoint {
   }
 }
 
+/** The HTTP requests seen on an allowed connection that the HTTP rules under its port would refuse (Envoy: 403). */
+function refusedRequests(evaluator: PolicyEvaluator, index: ClusterIndex, c: Connection): WouldBreak[] {
+  if (!c.http) return [];
+  const out: WouldBreak[] = [];
+  const [src, dst] = [endpointOf(index, c.src), endpointOf(index, c.dst)];
+  for (const [key, n] of c.http) {
+    const space = key.indexOf(" ");
+    const request = { method: key.slice(0, space), path: key.slice(space + 1) };
+    const verdict = evaluator.check(src, dst, c.port.port, c.port.protocol, request);
+    if (verdict.allowed) continue;
+    const by = verdict.deniedBy;
+    const denier = by?.side === "ingress" ? c.dst : c.src;
+    const shown = request.path.length > 200 ? `${request.path.slice(0, 200)}…` : request.path;
+    out.push({
+      connection: c,
+      verdict,
+      ...(denier.kind === "workload" ? { workload: denier.workload } : {}),
+      message: `observed ${request.method.slice(0, 20)} ${shown.replace(/[^\x20-\x7e]/g, "?")} (${n}×) ${describePeer(c.src)} → ${describePeer(c.dst)} on ${c.port.port}/${c.port.protocol} would be refused (HTTP 403) at ${by?.side} by the path rules of ${by?.policies.join(", ")}`,
+    });
+  }
+  return out;
+}
+
 export function replay(
   index: ClusterIndex,
   connections: Connection[],
@@ -53,7 +76,10 @@ export function replay(
   const out: WouldBreak[] = [];
   for (const c of connections) {
     const verdict = evaluator.check(endpointOf(index, c.src), endpointOf(index, c.dst), c.port.port, c.port.protocol);
-    if (verdict.allowed) continue;
+    if (verdict.allowed) {
+      out.push(...refusedRequests(evaluator, index, c));
+      continue;
+    }
     const by = verdict.deniedBy;
     const flow = `observed ${describePeer(c.src)} → ${describePeer(c.dst)} on ${c.port.port}/${c.port.protocol} (${c.evidence.flows} connection${c.evidence.flows === 1 ? "" : "s"})`;
     const denier = by?.side === "ingress" ? c.dst : c.src;

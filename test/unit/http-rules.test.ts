@@ -4,8 +4,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { HttpSeen } from "../../src/model/types.ts";
 import { generate } from "../../src/pipeline/generate.ts";
+import { verify } from "../../src/pipeline/verify.ts";
 import { httpRules, SIBLINGS } from "../../src/policy/http.ts";
 import { HubbleFlowReader, offlineInventory } from "../../src/sources/hubble/flows.ts";
+import type { AnyPolicy } from "../../src/verify/merge.ts";
 import { Cluster, T0, tcp } from "../support/builders.ts";
 import { defaults } from "../support/generate.ts";
 import { endpoint, flow } from "../support/hubble.ts";
@@ -161,5 +163,32 @@ describe("L7 records from Hubble in Cilium policies", () => {
     const api = g.objects.find((o) => (o.object.metadata as { name: string }).name === "api-guardian");
     expect(api?.object.spec).toMatchObject({ ingress: [{ ports: [{ port: 8080, protocol: "TCP" }] }] });
     expect(api?.rules.map((r) => r.comment).join("\n")).toMatch(/a NetworkPolicy cannot express L7/);
+  });
+
+  it("verify judges each observed request by the path rules: all pass as generated; one without its rule is refused (403)", () => {
+    const { h, data } = world();
+    const inv = offlineInventory(h);
+    const g = generate(inv, data, { ...defaults, type: "cilium", scope: { kind: "all" } });
+    const policies = g.objects.map((o) => structuredClone(o.object)) as unknown as AnyPolicy[];
+    expect(verify(inv, data, policies, {}).denied).toEqual([]);
+    const api = policies.find((p) => p.metadata?.name === "api-guardian") as unknown as {
+      spec: { ingress: { toPorts: { rules?: { http: { method: string; path: string }[] } }[] }[] };
+    };
+    const http = api.spec.ingress[0]?.toPorts[0]?.rules?.http;
+    http?.splice(
+      http.findIndex((r) => r.method === "POST"),
+      1,
+    );
+    const denied = verify(inv, data, policies, {}).denied.map((d) => d.message);
+    expect(denied).toEqual([
+      expect.stringMatching(/^observed POST \/cart \(1×\) .*web.* → .*api.* on 8080\/TCP would be refused \(HTTP 403\) at ingress/),
+    ]);
+  });
+
+  it("a NetworkPolicy never refuses a request: it has no L7", () => {
+    const { h, data } = world();
+    const inv = offlineInventory(h);
+    const g = generate(inv, data, { ...defaults, scope: { kind: "all" } });
+    expect(verify(inv, data, g.objects.map((o) => o.object) as unknown as AnyPolicy[], {}).denied).toEqual([]);
   });
 });
