@@ -1,6 +1,7 @@
 // Child of the benchmark: `gen netpol -A --from-hubble -` of the built binary, offline, on Hubble flows
 // piped in as fast as it reads them: each synthetic connection (bench/synth.ts, size `large`) as the
-// flow at its endpoint plus the reply, so the flows outnumber the rows they fold into.
+// flow at its endpoint, the reply, and an L7 HTTP request record on TCP ones (a third of the flows;
+// 20,000 distinct /items/<n> paths and 40 literal /catalog/... ones), so the flows outnumber the rows.
 // Usage: node bench/hubble.ts FLOWS [CONNECTIONS] (CONNECTIONS < FLOWS/2: each is seen again, later)
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -48,7 +49,13 @@ function lines(r: TrafficRow, i: number): string[] {
       is_reply: reply,
     },
   });
-  return [JSON.stringify(f(false)), JSON.stringify(f(true))];
+  const out = [JSON.stringify(f(false)), JSON.stringify(f(true))];
+  if (r.protocol === "TCP") {
+    const path = i % 2 === 0 ? `/items/${i % 20_000}` : `/catalog/c${i % 40}/list`;
+    const l7 = { ...f(false).flow, Type: "L7", l7: { type: "REQUEST", http: { method: "GET", url: `http://svc${path}`, protocol: "HTTP/1.1" } } };
+    out.push(JSON.stringify({ flow: l7 }));
+  }
+  return out;
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), "guardian-hubble-bench-"));
@@ -77,8 +84,9 @@ synth.eachRow((r) => {
 });
 for (let i = 0; written < FLOWS; i++) {
   const r = batch[i % batch.length] as TrafficRow;
-  buf.push(...lines(i < batch.length ? r : { ...r, time: r.time + 3_600_000 }, i % batch.length));
-  written += 2;
+  const more = lines(i < batch.length ? r : { ...r, time: r.time + 3_600_000 }, i % batch.length);
+  buf.push(...more);
+  written += more.length;
   if (buf.length >= 2000) await flush();
 }
 await flush();
