@@ -44,7 +44,7 @@ function flowNote(read: HubbleRead): Warning | null {
     s.reply ? `${s.reply} replies` : "",
     s.dropped ? `${s.dropped} dropped` : "",
     s.audit ? `${s.audit} AUDIT (count them with --include-audit)` : "",
-    s.l7 ? `${s.l7} L7 records (their L4 flows are the evidence)` : "",
+    s.l7 ? `${s.l7} L7 responses or non-HTTP L7 records` : "",
     s["other-verdict"] ? `${s["other-verdict"]} with verdict ${Object.keys(read.verdicts).sort().join("/")}` : "",
     s["no-direction"] ? `${s["no-direction"]} without a traffic direction` : "",
     s["no-endpoint"] ? `${s["no-endpoint"]} not observed at a pod` : "",

@@ -3,7 +3,7 @@
 import ipaddr from "ipaddr.js";
 import { parse, stringify } from "yaml";
 import { z } from "zod";
-import type { WidenChoice, WorkloadPolicy } from "../model/types.ts";
+import type { Rule, WidenChoice, WorkloadPolicy } from "../model/types.ts";
 import type { ReviewRule } from "./state.ts";
 
 export const DECISIONS_API = "guardian.kubectl.io/v1alpha1";
@@ -149,7 +149,20 @@ export function keepAccepted(
   skipped: Set<string>,
   key: (p: WorkloadPolicy) => string,
 ): WorkloadPolicy[] {
-  return policies
-    .filter((p) => !skipped.has(key(p)))
-    .map((p) => ({ ...p, ingress: p.ingress.filter((r) => accepted(r.id)), egress: p.egress.filter((r) => accepted(r.id)) }));
+  const keep = (rules: Rule[]) => rules.filter((r) => accepted(r.id)).flatMap((r) => withAcceptedPaths(r, accepted));
+  return policies.filter((p) => !skipped.has(key(p))).map((p) => ({ ...p, ingress: keep(p.ingress), egress: keep(p.egress) }));
+}
+
+/**
+ * A rule with only its accepted path rules; a port whose path rules were all rejected leaves the rule
+ * (no request on it is allowed), and a rule left without ports is gone.
+ */
+function withAcceptedPaths(r: Rule, accepted: (id: string) => boolean): Rule[] {
+  const h = r.http;
+  if (!h || h.rules.length === 0) return [r];
+  const rules = h.rules.filter((x) => accepted(x.id));
+  const emptied = new Set(h.rules.map((x) => x.port).filter((port) => !rules.some((x) => x.port === port)));
+  const ports = r.ports.filter((p) => !(p.protocol === "TCP" && emptied.has(p.port)));
+  if (ports.length === 0) return [];
+  return [{ ...r, ports, http: { ...h, rules } }];
 }

@@ -112,7 +112,38 @@ export function reviewRules(
         suggestion: ladders.get(r.id)?.suggestion ?? null,
         ...(r.widened ? { widened: r.widened.label } : {}),
       });
+      out.push(...pathItems(r, key, workloadLabel(p.workload), yamlById.get(r.id) ?? []));
     }
   }
   return out;
+}
+
+/** Each path rule under an L4 rule, right after it: accepted or rejected on its own, by its own id. */
+function pathItems(r: Rule, workloadKey: string, workload: string, yaml: string[]): ReviewRule[] {
+  const MAX = 8;
+  return (r.http?.rules ?? []).map((h) => ({
+    id: h.id,
+    workloadKey,
+    workload,
+    direction: r.direction,
+    peer: `  └ ${h.method} ${h.path}`,
+    ports: `${h.port}/TCP`,
+    peerDetail: [
+      `path rule: ${h.method} ${h.path} (Cilium rules.http; Envoy answers 403 to requests no path rule admits)`,
+      `under:     ${r.id} (${describePeer(r.peer)})`,
+      ...(h.generalised ? [`generalised: ${h.generalised}`] : []),
+    ],
+    evidence: [
+      `requests:  ${h.requests} (per client address, method and path)`,
+      `paths:     ${h.observed.length} observed`,
+      ...h.observed.slice(0, MAX).map((o) => `  ${o}`),
+      ...(h.observed.length > MAX ? [`  +${h.observed.length - MAX} more`] : []),
+    ],
+    warnings: ["rejecting every path rule of a port takes the port out of its rule: no request on it is allowed"],
+    yaml,
+    flows: h.requests,
+    ladder: [],
+    portStep: null,
+    suggestion: null,
+  }));
 }

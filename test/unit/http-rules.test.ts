@@ -1,16 +1,24 @@
 // Cilium path rules from Hubble's L7 records: exact where the traffic is, identifiers generalised one
 // segment at a time, every observed request admitted, unobserved methods and other paths refused.
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseAllDocuments, stringify } from "yaml";
 import type { HttpSeen } from "../../src/model/types.ts";
+import { ruleLines, toYaml } from "../../src/output/yaml.ts";
 import { generate } from "../../src/pipeline/generate.ts";
 import { verify } from "../../src/pipeline/verify.ts";
 import { httpRules, SIBLINGS } from "../../src/policy/http.ts";
+import { DECISIONS_API, DECISIONS_KIND } from "../../src/review/decisions.ts";
+import { reviewRules } from "../../src/review/items.ts";
 import { HubbleFlowReader, offlineInventory } from "../../src/sources/hubble/flows.ts";
 import type { AnyPolicy } from "../../src/verify/merge.ts";
 import { Cluster, T0, tcp } from "../support/builders.ts";
 import { defaults } from "../support/generate.ts";
 import { endpoint, flow } from "../support/hubble.ts";
+import { runCli } from "../support/io.ts";
 
 const seen = (...reqs: string[]): HttpSeen => new Map(reqs.map((r) => [r, 1]));
 const rulesOf = (s: HttpSeen) => {
@@ -122,7 +130,7 @@ describe("L7 records from Hubble in Cilium policies", () => {
     const r = new HubbleFlowReader();
     for (const l of lines) r.add(l);
     const h = r.result();
-    return { h, data: { pods: h.pods, services: [], rows: h.rows } };
+    return { h, data: { pods: h.pods, services: [], rows: h.rows }, lines };
   }
 
   it("puts rules.http under the L4 rule's port, never beside an L4-only entry for it; a port without L7 stays L4", () => {
@@ -190,5 +198,43 @@ describe("L7 records from Hubble in Cilium policies", () => {
     const inv = offlineInventory(h);
     const g = generate(inv, data, { ...defaults, scope: { kind: "all" } });
     expect(verify(inv, data, g.objects.map((o) => o.object) as unknown as AnyPolicy[], {}).denied).toEqual([]);
+  });
+
+  it("review lists each path rule under its L4 rule; a decisions file rejects one, or all of a port's (the port leaves the rule)", async () => {
+    const { h, data } = world();
+    const inv = offlineInventory(h);
+    const g = generate(inv, data, { ...defaults, type: "cilium", scope: { kind: "all" } });
+    const items = reviewRules(g.result.policies, g.objects, toYaml, ruleLines, g.index, g.result.warnings);
+    const l4 = items.findIndex((i) => i.workload.includes("api") && i.direction === "ingress");
+    expect(items.slice(l4 + 1, l4 + 3).map((i) => i.peer)).toEqual(["  └ GET ^/product/[0-9]+(\\?.*)?$", "  └ POST ^/cart$"]);
+    const ids = items.slice(l4, l4 + 3).map((i) => i.id);
+    const dir = await mkdtemp(path.join(tmpdir(), "guardian-l7-"));
+    const file = path.join(dir, "flows.json");
+    await writeFile(file, world().lines.join("\n"));
+    const decide = async (rejected: string[], exit = 0) => {
+      const d = path.join(dir, `d-${rejected.length}.yaml`);
+      const decisions = Object.fromEntries(
+        items.map((i) => [
+          i.id,
+          { decision: rejected.includes(i.id) ? "reject" : "accept", workload: i.workloadKey, rule: i.peer, by: "t", at: "now" },
+        ]),
+      );
+      await writeFile(d, stringify({ apiVersion: DECISIONS_API, kind: DECISIONS_KIND, decisions }));
+      const r = await runCli(
+        ["gen", "netpol", "--all", "-A", "-t", "cilium", "--from-hubble", file, "--decisions", d, "--output-dir", ""],
+        {
+          env: { HOME: dir },
+        },
+      );
+      expect(r.code, r.stderr).toBe(exit);
+      const api = parseAllDocuments(r.stdout)
+        .map((x) => x.toJS())
+        .find((x) => x.metadata.name === "api-guardian");
+      return api.spec.ingress;
+    };
+    expect((await decide([ids[2] as string]))[0].toPorts[0].rules.http).toEqual([{ method: "GET", path: "^/product/[0-9]+(\\?.*)?$" }]);
+    // Both path rules of 8080 rejected: no request on it is allowed, so the port (here the whole rule) goes.
+    // Exit 4: observed traffic is now denied, by a person's choice, and gen says so.
+    expect(await decide([ids[1] as string, ids[2] as string], 4)).toEqual([{}]);
   });
 });

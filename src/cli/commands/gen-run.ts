@@ -191,7 +191,10 @@ export async function execute(o: GenOptions, io: Io): Promise<number> {
       return decided.interrupted ? EXIT.interrupted : EXIT.ok;
     }
     // Decisions only remove: with every rule kept, what generate rendered, validated and replayed stands.
-    const count = (ps: WorkloadPolicy[]) => ps.reduce((n, p) => n + 1 + p.ingress.length + p.egress.length, 0);
+    // Path rules count too: a rejected one leaves its L4 rule in place.
+    const rules = (p: WorkloadPolicy) =>
+      [...p.ingress, ...p.egress].reduce((n, r) => n + 1 + (r.http?.rules.length ?? 0) + r.ports.length, 0);
+    const count = (ps: WorkloadPolicy[]) => ps.reduce((n, p) => n + 1 + rules(p), 0);
     const widened = decided.policies.some((p) => [...p.ingress, ...p.egress].some((r) => r.widened));
     const unchanged = !widened && count(decided.policies) === count(gen.result.policies);
     progress.phase("validate");
