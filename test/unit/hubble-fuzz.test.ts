@@ -41,6 +41,9 @@ const PATHS = [
   ["destination", "labels"],
   ["destination", "workloads"],
   ["destination"],
+  ["l7", "http", "url"],
+  ["l7", "http", "method"],
+  ["l7", "type"],
 ];
 
 function scenario() {
@@ -59,7 +62,17 @@ function scenario() {
     src: { ip: "203.0.113.7", port: 5000, ep: world() },
     dst: { ip: web!.ips[0]!, port: 443, ep: endpoint(web!) },
   });
-  return { base, inbound };
+  const request = {
+    ...flow({
+      time: T0,
+      direction: "INGRESS",
+      type: "L7",
+      src: { ip: web!.ips[0]!, port: 41001, ep: endpoint(web!) },
+      dst: { ip: api!.ips[0]!, port: 8080, ep: endpoint(api!) },
+    }),
+    l7: { type: "REQUEST", http: { method: "GET", url: "http://api/product/123?x=1" } },
+  };
+  return { base, inbound, request };
 }
 
 function edit(f: Record<string, unknown>, path: string[], value: unknown, drop: boolean): Record<string, unknown> {
@@ -97,9 +110,9 @@ const line = (templates: Record<string, unknown>[]) =>
 
 describe("fuzzed Hubble flows", () => {
   it("never crash; every flow is a row or a counted skip; every object is valid and no wider than the flows", () => {
-    const { base, inbound } = scenario();
+    const { base, inbound, request } = scenario();
     fc.assert(
-      fc.property(fc.array(line([base, inbound]), { minLength: 1, maxLength: 8 }), (lines) => {
+      fc.property(fc.array(line([base, inbound, request, request]), { minLength: 1, maxLength: 8 }), (lines) => {
         const r = new HubbleFlowReader();
         for (const l of lines) r.add(l);
         const h = r.result();
@@ -113,6 +126,20 @@ describe("fuzzed Hubble flows", () => {
           expect(addresses.has(row.podIp) || addresses.has(row.peerIp)).toBe(true);
           expect(Number(row.trafficType === "INGRESS" ? row.podPort : row.peerPort)).toBeGreaterThan(0);
         }
+        // Every path rule admits the paths it says it covers; a literal one admits nothing else.
+        const g7 = generate(
+          offlineInventory(h),
+          { pods: h.pods, services: [], rows: h.rows },
+          { ...defaults, type: "cilium", scope: { kind: "all" } },
+        );
+        for (const p of g7.result.policies)
+          for (const r of [...p.ingress, ...p.egress])
+            for (const x of r.http?.rules ?? []) {
+              const re = new RegExp(x.path);
+              for (const o of x.observed) expect(re.test(o), `${x.path} ${o}`).toBe(true);
+              if (!x.generalised) for (const o of x.observed) expect(re.test(`${o.split("?")[0]}x`)).toBe(false);
+              expect(x.method).toMatch(/^[A-Z]+$/);
+            }
         for (const type of ["kubernetes", "cilium"] as const) {
           const g = generate(
             offlineInventory(h),
@@ -121,7 +148,7 @@ describe("fuzzed Hubble flows", () => {
           );
           for (const o of g.objects) {
             const text = JSON.stringify(o.object);
-            expect(text).not.toMatch(/0\.0\.0\.0\/0|::\/0|"podSelector":\{\}|"matchLabels":\{\}/);
+            expect(text).not.toMatch(/0\.0\.0\.0\/0|::\/0|"podSelector":\{\}|"matchLabels":\{\}|"http":\[\]/);
             if (type === "kubernetes") expect(() => new NetworkPolicy(o.object as never).validate()).not.toThrow();
             else expect(() => new CiliumNetworkPolicy(o.object as never).validate()).not.toThrow();
             for (const cidr of text.match(/\d+\.\d+\.\d+\.\d+\/\d+/g) ?? []) expect(cidr.endsWith("/32")).toBe(true);
