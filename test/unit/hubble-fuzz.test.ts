@@ -7,20 +7,15 @@ import { describe, expect, it } from "vitest";
 import { generate } from "../../src/pipeline/generate.ts";
 import { HubbleFlowReader, offlineInventory } from "../../src/sources/hubble/flows.ts";
 import { Cluster, T0 } from "../support/builders.ts";
+import { junk as junkOf } from "../support/fuzz.ts";
 import { defaults } from "../support/generate.ts";
 import { endpoint, flow, world } from "../support/hubble.ts";
 
-const junk = fc.oneof(
-  fc.constant(null),
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-  fc.string({ maxLength: 20 }),
-  fc.string({ minLength: 5000, maxLength: 100_000 }),
+const junk = junkOf(
+  100_000,
   fc.constantFrom("999.1.1.1", "::g", "0.0.0.0", "fe80::1%eth0", "", "FORWARDED ", "forwarded", "UNKNOWN(9)", "L7", "INGRESS "),
   fc.constantFrom("k8s:app=web.*", "k8s:app=(a|b)", "k8s:app=\u0000", "\uFFFD\uD800", "\u001b[31m", "k8s:=", "k8s:a=b=c", "reserved:world"),
   fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
-  fc.object({ maxDepth: 1 }),
 );
 
 // Paths into a flow, each replaced, dropped or duplicated by the fuzzer.
