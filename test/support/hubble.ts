@@ -1,6 +1,8 @@
 // Hubble flows (`hubble observe -o json` lines) for the traffic a scenario's broker rows describe: each
 // row is the flow its endpoint's Cilium would have reported, written from Hubble's documented JSON.
 import type { Inventory, InventoryPod, TrafficData } from "../../src/model/types.ts";
+import { HubbleFlowReader } from "../../src/sources/hubble/flows.ts";
+import { Cluster, T0, tcp } from "./builders.ts";
 
 type Json = Record<string, unknown>;
 
@@ -78,4 +80,38 @@ export function flowsOf(inv: Inventory, data: TrafficData, wrap = true): string[
     });
     return JSON.stringify(wrap ? { flow: f, node_name: "worker-1", time: f.time } : f);
   });
+}
+
+/** web → api:8080 with HTTP requests (GET /product/…, POST /cart, a response) and web → db:5432 at L4 only. */
+export function l7World() {
+  const c = new Cluster();
+  const [web] = c.deployment("shop", "web", { app: "web" });
+  const [api] = c.deployment("shop", "api", { app: "api" }, { ports: [tcp(8080)] });
+  const [db] = c.deployment("shop", "db", { app: "db" }, { ports: [tcp(5432)] });
+  const at = (i: number, dir: "INGRESS" | "EGRESS", dst: typeof api, port: number, l7?: Record<string, unknown>) =>
+    JSON.stringify({
+      flow: flow({
+        time: T0 + i * 1000,
+        direction: dir,
+        type: l7 ? "L7" : "L3_L4",
+        src: { ip: web!.ips[0]!, port: 40000 + i, ep: endpoint(web!) },
+        dst: { ip: dst!.ips[0]!, port, ep: endpoint(dst!) },
+        ...(l7 ? { l7 } : {}),
+      }),
+    });
+  const req = (method: string, url: string) => ({ type: "REQUEST", http: { method, url, protocol: "HTTP/1.1" } });
+  const lines = [
+    at(1, "EGRESS", api, 8080),
+    at(1, "INGRESS", api, 8080),
+    at(2, "INGRESS", api, 8080, req("GET", "http://api.shop:8080/product/123")),
+    at(3, "INGRESS", api, 8080, req("GET", "http://api.shop:8080/product/456?ref=home")),
+    at(4, "INGRESS", api, 8080, req("POST", "http://api.shop:8080/cart")),
+    at(5, "INGRESS", api, 8080, { type: "RESPONSE", http: { code: 200, method: "GET", url: "http://api.shop:8080/product/123" } }),
+    at(6, "EGRESS", db, 5432),
+    at(6, "INGRESS", db, 5432),
+  ];
+  const r = new HubbleFlowReader();
+  for (const l of lines) r.add(l);
+  const h = r.result();
+  return { h, data: { pods: h.pods, services: [], rows: h.rows }, lines };
 }

@@ -17,7 +17,7 @@ import { HubbleFlowReader, offlineInventory } from "../../src/sources/hubble/flo
 import type { AnyPolicy } from "../../src/verify/merge.ts";
 import { Cluster, T0, tcp } from "../support/builders.ts";
 import { defaults } from "../support/generate.ts";
-import { endpoint, flow } from "../support/hubble.ts";
+import { l7World } from "../support/hubble.ts";
 import { runCli } from "../support/io.ts";
 
 const seen = (...reqs: string[]): HttpSeen => new Map(reqs.map((r) => [r, 1]));
@@ -100,41 +100,8 @@ describe("path rules", () => {
 });
 
 describe("L7 records from Hubble in Cilium policies", () => {
-  function world() {
-    const c = new Cluster();
-    const [web] = c.deployment("shop", "web", { app: "web" });
-    const [api] = c.deployment("shop", "api", { app: "api" }, { ports: [tcp(8080)] });
-    const [db] = c.deployment("shop", "db", { app: "db" }, { ports: [tcp(5432)] });
-    const at = (i: number, dir: "INGRESS" | "EGRESS", dst: typeof api, port: number, l7?: Record<string, unknown>) =>
-      JSON.stringify({
-        flow: flow({
-          time: T0 + i * 1000,
-          direction: dir,
-          type: l7 ? "L7" : "L3_L4",
-          src: { ip: web!.ips[0]!, port: 40000 + i, ep: endpoint(web!) },
-          dst: { ip: dst!.ips[0]!, port, ep: endpoint(dst!) },
-          ...(l7 ? { l7 } : {}),
-        }),
-      });
-    const req = (method: string, url: string) => ({ type: "REQUEST", http: { method, url, protocol: "HTTP/1.1" } });
-    const lines = [
-      at(1, "EGRESS", api, 8080),
-      at(1, "INGRESS", api, 8080),
-      at(2, "INGRESS", api, 8080, req("GET", "http://api.shop:8080/product/123")),
-      at(3, "INGRESS", api, 8080, req("GET", "http://api.shop:8080/product/456?ref=home")),
-      at(4, "INGRESS", api, 8080, req("POST", "http://api.shop:8080/cart")),
-      at(5, "INGRESS", api, 8080, { type: "RESPONSE", http: { code: 200, method: "GET", url: "http://api.shop:8080/product/123" } }),
-      at(6, "EGRESS", db, 5432),
-      at(6, "INGRESS", db, 5432),
-    ];
-    const r = new HubbleFlowReader();
-    for (const l of lines) r.add(l);
-    const h = r.result();
-    return { h, data: { pods: h.pods, services: [], rows: h.rows }, lines };
-  }
-
   it("puts rules.http under the L4 rule's port, never beside an L4-only entry for it; a port without L7 stays L4", () => {
-    const { h, data } = world();
+    const { h, data } = l7World();
     const g = generate(offlineInventory(h), data, { ...defaults, type: "cilium", scope: { kind: "all" } });
     const api = g.objects.find((o) => (o.object.metadata as { name: string }).name === "api-guardian")?.object as {
       spec: { ingress: unknown[] };
@@ -166,7 +133,7 @@ describe("L7 records from Hubble in Cilium policies", () => {
   });
 
   it("NetworkPolicy keeps the L4 rule and says its L7 detail cannot be expressed", () => {
-    const { h, data } = world();
+    const { h, data } = l7World();
     const g = generate(offlineInventory(h), data, { ...defaults, scope: { kind: "all" } });
     const api = g.objects.find((o) => (o.object.metadata as { name: string }).name === "api-guardian");
     expect(api?.object.spec).toMatchObject({ ingress: [{ ports: [{ port: 8080, protocol: "TCP" }] }] });
@@ -174,7 +141,7 @@ describe("L7 records from Hubble in Cilium policies", () => {
   });
 
   it("verify judges each observed request by the path rules: all pass as generated; one without its rule is refused (403)", () => {
-    const { h, data } = world();
+    const { h, data } = l7World();
     const inv = offlineInventory(h);
     const g = generate(inv, data, { ...defaults, type: "cilium", scope: { kind: "all" } });
     const policies = g.objects.map((o) => structuredClone(o.object)) as unknown as AnyPolicy[];
@@ -194,14 +161,14 @@ describe("L7 records from Hubble in Cilium policies", () => {
   });
 
   it("a NetworkPolicy never refuses a request: it has no L7", () => {
-    const { h, data } = world();
+    const { h, data } = l7World();
     const inv = offlineInventory(h);
     const g = generate(inv, data, { ...defaults, scope: { kind: "all" } });
     expect(verify(inv, data, g.objects.map((o) => o.object) as unknown as AnyPolicy[], {}).denied).toEqual([]);
   });
 
   it("review lists each path rule under its L4 rule; a decisions file rejects one, or all of a port's (the port leaves the rule)", async () => {
-    const { h, data } = world();
+    const { h, data } = l7World();
     const inv = offlineInventory(h);
     const g = generate(inv, data, { ...defaults, type: "cilium", scope: { kind: "all" } });
     const items = reviewRules(g.result.policies, g.objects, toYaml, ruleLines, g.index, g.result.warnings);
@@ -210,7 +177,7 @@ describe("L7 records from Hubble in Cilium policies", () => {
     const ids = items.slice(l4, l4 + 3).map((i) => i.id);
     const dir = await mkdtemp(path.join(tmpdir(), "guardian-l7-"));
     const file = path.join(dir, "flows.json");
-    await writeFile(file, world().lines.join("\n"));
+    await writeFile(file, l7World().lines.join("\n"));
     const decide = async (rejected: string[], exit = 0) => {
       const d = path.join(dir, `d-${rejected.length}.yaml`);
       const decisions = Object.fromEntries(
