@@ -22,3 +22,13 @@ export function rules(n: number, workloads = 3): ReviewRule[] {
     };
   }).sort((a, b) => (a.workload + a.direction < b.workload + b.direction ? -1 : 1));
 }
+
+// Keys reach ink through stdin; each write is one keypress. Frames render asynchronously.
+export const tick = () => new Promise<void>((r) => setImmediate(r));
+export async function press(stdin: { write: (s: string) => void }, ...keys: string[]) {
+  for (const k of keys) {
+    stdin.write(k);
+    await tick();
+    await tick();
+  }
+}

@@ -10,15 +10,7 @@ import { initialState, type ReviewState } from "../../src/review/state.ts";
 import { offlineInventory } from "../../src/sources/hubble/flows.ts";
 import { defaults } from "../support/generate.ts";
 import { l7World } from "../support/hubble.ts";
-
-const tick = () => new Promise<void>((r) => setImmediate(r));
-async function press(stdin: { write: (s: string) => void }, ...keys: string[]) {
-  for (const k of keys) {
-    stdin.write(k);
-    await tick();
-    await tick();
-  }
-}
+import { press, tick } from "../support/review.ts";
 
 describe("review of path rules", () => {
   it("shows them under their L4 rule with the observed paths; r rejects one, w writes its own decision", async () => {

@@ -2,17 +2,7 @@ import { render } from "ink-testing-library";
 import { describe, expect, it } from "vitest";
 import { App } from "../../src/review/App.tsx";
 import { initialState, type ReviewState } from "../../src/review/state.ts";
-import { rules } from "../support/review.ts";
-
-// Keys reach ink through stdin; each write is one keypress. Frames render asynchronously.
-const tick = () => new Promise<void>((r) => setImmediate(r));
-async function press(stdin: { write: (s: string) => void }, ...keys: string[]) {
-  for (const k of keys) {
-    stdin.write(k);
-    await tick();
-    await tick();
-  }
-}
+import { press, rules } from "../support/review.ts";
 
 function mount(n = 6, size = { columns: 80, rows: 24 }, recorded: Record<string, "accepted" | "rejected"> = {}) {
   let done: ReviewState | null = null;
