@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { mapLimit } from "../src/sources/broker/client.ts";
+import { mapLimit } from "../src/sources/broker/limit.ts";
 import { startCluster } from "../scripts/cluster/test-cluster.ts";
 import { startFakeBroker } from "../test/support/fake-broker.ts";
 import { kubeConfig, Seeder } from "../test/integration/seed.ts";

@@ -1,11 +1,20 @@
 // The shared vocabulary of identities: keys that index workloads and peers, and how every room
 // names them to a person (warnings, YAML comments, the review, reports).
-import type { Labels, Peer, PortProto, WorkloadRef } from "./types.ts";
+import type { HttpRequest, Labels, Peer, PortProto, WorkloadRef } from "./types.ts";
 
 /** "8080/TCP", "8080-8443/TCP". */
 export const portText = (p: PortProto): string => `${p.port}${p.endPort ? `-${p.endPort}` : ""}/${p.protocol}`;
 
 export const workloadKey = (w: WorkloadRef): string => `${w.namespace}/${w.kind}/${w.name}`;
+
+/** An HTTP request as a key of the requests seen on a connection (HttpSeen): "METHOD /path". */
+export const requestKey = (r: HttpRequest): string => `${r.method} ${r.path}`;
+
+/** A requestKey read back: the method is everything before the first space (a path may hold spaces). */
+export function requestOfKey(key: string): HttpRequest {
+  const space = key.indexOf(" ");
+  return { method: key.slice(0, space), path: key.slice(space + 1) };
+}
 
 const keys = new WeakMap<Peer, string>();
 export function peerKey(p: Peer): string {

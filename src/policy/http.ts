@@ -4,6 +4,7 @@
 // generalises, and a port with one request that cannot be written exactly gets no path rules at all
 // (the L4 rule alone admits every request; path rules that missed one would cut it).
 import { createHash } from "node:crypto";
+import { requestOfKey } from "../model/keys.ts";
 import type { HttpRule, HttpSeen, HttpUnexpressed } from "../model/types.ts";
 
 /** More distinct literal values than this at one position under one prefix collapse to one segment pattern. */
@@ -38,9 +39,7 @@ interface Parsed {
 }
 
 function parse(key: string, count: number): Parsed | string {
-  const space = key.indexOf(" ");
-  const method = key.slice(0, space);
-  const path = key.slice(space + 1);
+  const { method, path } = requestOfKey(key);
   if (!METHOD.test(method)) return `a request with method "${method.slice(0, 20).replace(/[^\x20-\x7e]/g, "?")}"`;
   if (!path.startsWith("/") || !PRINTABLE.test(path))
     return "a request whose path could not be read, or held characters a path rule cannot match exactly";
@@ -49,27 +48,39 @@ function parse(key: string, count: number): Parsed | string {
   return { method, segments: pathname.split("/").slice(1), query: q >= 0, path, count };
 }
 
+/** A segment of a path rule: its regex, and whether it stands for more than the observed text. */
+interface Segment {
+  re: string;
+  general: boolean;
+}
+
 /** Segment patterns per request: identifiers generalised, then crowded siblings collapsed (never the first). */
-function patterns(reqs: Parsed[]): string[][] {
+function patterns(reqs: Parsed[]): Segment[][] {
   const out = reqs.map((r) =>
-    r.segments.map((seg, i) => (i === 0 ? literal(seg) : kindOf(seg) ? PATTERN[kindOf(seg) as Kind] : literal(seg))),
+    r.segments.map((seg, i): Segment => {
+      const kind = i === 0 ? null : kindOf(seg);
+      return kind ? { re: PATTERN[kind], general: true } : { re: literal(seg), general: false };
+    }),
   );
   // gRPC (/pkg.Service/Method) names methods, never identifiers: kept exact.
   const grpc = (r: Parsed) => r.segments.length === 2 && (r.segments[0] ?? "").includes(".");
+  // Literal values per method, position and the pattern of the segments before it.
+  const keyOf = (ri: number, segs: Segment[], i: number) =>
+    `${reqs[ri]?.method} ${i} ${segs
+      .slice(0, i)
+      .map((s) => s.re)
+      .join("/")}`;
   const siblings = new Map<string, Set<string>>();
   out.forEach((segs, ri) => {
     if (grpc(reqs[ri] as Parsed)) return;
     segs.forEach((seg, i) => {
-      if (i === 0 || seg.includes("[")) return;
-      const k = `${reqs[ri]?.method} ${i} ${segs.slice(0, i).join("/")}`;
-      siblings.set(k, (siblings.get(k) ?? new Set()).add(seg));
+      if (i === 0 || seg.general) return;
+      const k = keyOf(ri, segs, i);
+      siblings.set(k, (siblings.get(k) ?? new Set()).add(seg.re));
     });
   });
   return out.map((segs, ri) =>
-    segs.map((seg, i) => {
-      const k = `${reqs[ri]?.method} ${i} ${segs.slice(0, i).join("/")}`;
-      return i > 0 && (siblings.get(k)?.size ?? 0) > SIBLINGS ? PATTERN.any : seg;
-    }),
+    segs.map((seg, i) => (i > 0 && (siblings.get(keyOf(ri, segs, i))?.size ?? 0) > SIBLINGS ? { re: PATTERN.any, general: true } : seg)),
   );
 }
 
@@ -91,9 +102,9 @@ export function httpRules(ruleId: string, port: number, seen: HttpSeen): { rules
   patterns(reqs).forEach((segs, i) => {
     const r = reqs[i] as Parsed;
     // A query string is part of :path: admitted after a pattern only when one was seen with it.
-    const path = `^/${segs.join("/")}${r.query ? "(\\?.*)?" : ""}$`;
+    const path = `^/${segs.map((s) => s.re).join("/")}${r.query ? "(\\?.*)?" : ""}$`;
     const k = `${r.method} ${path}`;
-    const hit = byPattern.get(k) ?? { method: r.method, path, observed: [], requests: 0, generalised: segs.some((s) => s.includes("[")) };
+    const hit = byPattern.get(k) ?? { method: r.method, path, observed: [], requests: 0, generalised: segs.some((s) => s.general) };
     byPattern.set(k, hit);
     hit.observed.push(r.path);
     hit.requests += r.count;

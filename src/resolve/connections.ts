@@ -1,5 +1,6 @@
 // Folds resolved rows into connections, one per (source, destination, port). A connection seen by both
 // ends is one flow with two rows: rows are counted per end and the larger count kept.
+import { requestKey } from "../model/keys.ts";
 import type { Connection, Peer, PortProto, Protocol, TrafficRow } from "../model/types.ts";
 
 interface Entry {
@@ -40,7 +41,7 @@ export class Connections {
         dst,
         port: { port, protocol },
         evidence: { flows: 1, firstSeen: row.time, lastSeen: row.time, pods: [] },
-        ...(row.http ? { http: new Map([[`${row.http.method} ${row.http.path}`, 1]]) } : {}),
+        ...(row.http ? { http: new Map([[requestKey(row.http), 1]]) } : {}),
       };
       const fresh = {
         conn,
@@ -61,7 +62,7 @@ export class Connections {
       // A request is evidence of what the connection carried, not another connection.
       const seen = entry.conn.http ?? new Map<string, number>();
       entry.conn.http = seen;
-      const k = `${row.http.method} ${row.http.path}`;
+      const k = requestKey(row.http);
       seen.set(k, (seen.get(k) ?? 0) + 1);
       return;
     }

@@ -1,7 +1,7 @@
 // Replays observed connections against a set of policies: which observed flows would they deny? Pure.
 
 import type { ClusterIndex } from "../model/cluster.ts";
-import { describePeer, workloadKey } from "../model/keys.ts";
+import { describePeer, requestOfKey, workloadKey } from "../model/keys.ts";
 import type { Connection, Peer, WorkloadRef } from "../model/types.ts";
 import { type CiliumPolicyLike, type Endpoint, type NetworkPolicyLike, PolicyEvaluator, type Verdict } from "./evaluate.ts";
 
@@ -49,8 +49,7 @@ function refusedRequests(evaluator: PolicyEvaluator, index: ClusterIndex, c: Con
   const out: WouldBreak[] = [];
   const [src, dst] = [endpointOf(index, c.src), endpointOf(index, c.dst)];
   for (const [key, n] of c.http) {
-    const space = key.indexOf(" ");
-    const request = { method: key.slice(0, space), path: key.slice(space + 1) };
+    const request = requestOfKey(key);
     const verdict = evaluator.check(src, dst, c.port.port, c.port.protocol, request);
     if (verdict.allowed) continue;
     const by = verdict.deniedBy;

@@ -47,6 +47,8 @@ describe("path rules", () => {
       "POST ^/orders$",
     ]);
     expect(rules.find((r) => r.path.startsWith("^/product"))?.observed).toEqual(["/product/123", "/product/456?ref=home"]);
+    // Escaped brackets are literal text, not a generalised segment.
+    expect(rulesOf(seen("GET /a/[x]"))).toEqual([expect.not.objectContaining({ generalised: expect.anything() })]);
     expect(admits(rules, "GET", "/product/789")).toBe(true);
     expect(admits(rules, "GET", "/product/abc")).toBe(false);
     expect(admits(rules, "GET", "/aXb/c+d")).toBe(false);

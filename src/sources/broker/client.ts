@@ -266,5 +266,3 @@ export function parseListBody<W, T>(
     throw new BrokerError("malformed", route, `broker answered ${route} with ${doc === null ? "null" : typeof doc}, not a list`);
   return parseEach(schema, doc, normalise);
 }
-
-export { mapLimit } from "./limit.ts";

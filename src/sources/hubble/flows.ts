@@ -6,6 +6,7 @@
 import ipaddr from "ipaddr.js";
 import * as z from "zod/mini";
 import { isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue } from "../../model/k8s-names.ts";
+import { requestKey } from "../../model/keys.ts";
 import type { BrokerPod, Inventory, InventoryNamespace, Labels, TrafficRow } from "../../model/types.ts";
 
 const text = z.catch(z.optional(z.string()), undefined);
@@ -136,7 +137,8 @@ export class HubbleFlowReader {
       verdict === "FORWARDED" || (verdict === "AUDIT" && this.includeAudit) ? "ALLOW" : verdict === "DROPPED" ? "DROP" : null;
     if (!decision) {
       if (verdict === "AUDIT") return this.skip("audit");
-      this.verdicts[verdict.slice(0, 40) || "(none)"] = (this.verdicts[verdict.slice(0, 40) || "(none)"] ?? 0) + 1;
+      const shown = verdict.slice(0, 40) || "(none)";
+      this.verdicts[shown] = (this.verdicts[shown] ?? 0) + 1;
       return this.skip("other-verdict");
     }
     const http = f.Type === "L7" ? requestOf(f) : undefined;
@@ -173,7 +175,7 @@ export class HubbleFlowReader {
     // One row per distinct tuple, the first time kept: what a 1.20 broker row means. A request is one
     // per client address, method and path (not per client port: paths times connections would grow).
     const tuple = `${row.podNamespace}/${row.podName}|${dir}|${row.protocol}|${row.podPort}|${row.peerIp}`;
-    const key = http ? `${tuple}|${decision}|${http.method} ${http.path}` : `${tuple}|${row.peerPort}|${decision}`;
+    const key = http ? `${tuple}|${decision}|${requestKey(http)}` : `${tuple}|${row.peerPort}|${decision}`;
     const seen = this.rows.get(key);
     if (!seen) this.rows.set(key, row);
     else if (time < seen.time) this.rows.set(key, { ...row, uuid: seen.uuid });
