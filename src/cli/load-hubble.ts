@@ -2,6 +2,8 @@
 // answers, else one made from the flows' own endpoints (offline: what is missing is said).
 import { open } from "node:fs/promises";
 import { createInterface } from "node:readline";
+import type { InventoryResult } from "../cluster/inventory.ts";
+import type { KubeTarget } from "../cluster/kubeconfig.ts";
 import type { Warning } from "../model/types.ts";
 import { HubbleFlowReader, type HubbleRead, offlineInventory } from "../sources/hubble/flows.ts";
 import { HubbleDnsReader } from "../sources/hubble/hostnames.ts";
@@ -54,8 +56,10 @@ function flowNote(read: HubbleRead): Warning | null {
   return parts.length ? { code: "hubble-skipped", message: `Hubble flows not used as evidence: ${parts.join(", ")}` } : null;
 }
 
-/** The inventory of the kubeconfig's cluster, or null with the reason when it does not answer. */
-async function liveInventory(f: ClusterFlags, io: Io) {
+type Live = { target: KubeTarget; inv: InventoryResult; reason?: undefined } | { target?: undefined; inv?: undefined; reason: string };
+
+/** The inventory of the kubeconfig's cluster, or the reason it has none. */
+async function liveInventory(f: ClusterFlags, io: Io): Promise<Live> {
   const explicit = f.kubeconfig !== undefined || f.context !== undefined;
   try {
     const target = await kubeTarget(
@@ -77,26 +81,26 @@ export async function loadHubble(source: { path: string; includeAudit: boolean; 
   const warnings: Warning[] = [];
   const note = flowNote(read);
   if (note) warnings.push(note);
-  if (!("inv" in live))
+  if (live.inv) warnings.push(...live.inv.warnings);
+  else
     warnings.push({
       code: "hubble-offline",
       message: `no cluster inventory (${live.reason}): selectors are the pods' own labels, and Services, named ports and pods that sent no flow are unknown`,
     });
-  else warnings.push(...(live.inv?.warnings ?? []));
   const newest = read.rows.reduce((t, r) => Math.max(t, r.time), 0);
   return {
     snapshot: {
       createdAt: newest || Date.now(),
-      ...("target" in live && live.target ? { context: live.target.context } : {}),
+      ...(live.target ? { context: live.target.context } : {}),
       data: { pods: read.pods, services: [], rows: read.rows, ...(hostnames.items.length ? { hostnames: hostnames.items } : {}) },
-      inventory: "inv" in live && live.inv ? live.inv.inventory : offlineInventory(read),
+      inventory: live.inv ? live.inv.inventory : offlineInventory(read),
       malformed: { traffic: read.skipped.malformed ?? 0, pods: 0, services: 0, hostnames: hostnames.malformed },
     },
-    defaultNamespace: ("target" in live && live.target?.namespace) || "default",
+    defaultNamespace: live.target?.namespace || "default",
     warnings,
     failures: [],
     truncated: [],
-    ...("target" in live && live.target ? { kube: live.target } : {}),
+    ...(live.target ? { kube: live.target } : {}),
     close: async () => {},
   };
 }

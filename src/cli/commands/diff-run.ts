@@ -45,7 +45,7 @@ export async function execute(o: DiffOptions, io: Io): Promise<number> {
       clusterwide: o.clusterwide,
     });
     for (const w of gen.result.warnings) if (w.code !== "would-break") io.stderr.write(`warning: ${w.message}\n`);
-    return await compare(o, src.kube as KubeTarget, gen, objects, io, colorEnabled(io, o.color));
+    return await compare(o, src.kube, gen, objects, io, colorEnabled(io, o.color));
   } finally {
     await src.close();
   }

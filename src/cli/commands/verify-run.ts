@@ -1,7 +1,9 @@
 // The run step of `verify`: would the observed traffic still flow under the live policies plus the proposed ones?
+
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
+import type { KubeTarget } from "../../cluster/kubeconfig.ts";
 import { writeReport } from "../../output/report.ts";
 import { verify } from "../../pipeline/verify.ts";
 import { type AnyPolicy, mergePolicies } from "../../verify/merge.ts";
@@ -53,11 +55,7 @@ async function loadWithLive(o: VerifyOptions, io: Io): Promise<{ src: Loaded; li
   if (o.source.kind === "hubble") {
     // The flows are the evidence; the live policies are those of the cluster the inventory came from.
     const src = addHostnames(await (await import("../load-hubble.ts")).loadHubble(o.source, io), hostnames);
-    if (!src.kube) return { src, live: [], notes };
-    const { listLivePolicies } = await import("../../cluster/policies.ts");
-    const l = await listLivePolicies(src.kube.kc);
-    for (const m of l.missing) notes.push(`could not list live ${m}; verified without them`);
-    return { src, live: l.policies as AnyPolicy[], notes };
+    return { src, live: src.kube ? await livePolicies(src.kube, notes) : [], notes };
   }
   const now = Date.now();
   const cluster = await loadCluster(
@@ -67,10 +65,15 @@ async function loadWithLive(o: VerifyOptions, io: Io): Promise<{ src: Loaded; li
     now,
     { resolve: o.since !== undefined ? { since: now - o.since } : {}, ...(hostnames ? { hostnames } : {}) },
   );
+  return { src: cluster, live: await livePolicies(cluster.kube, notes), notes };
+}
+
+/** The cluster's policies; kinds it could not list are noted. */
+async function livePolicies(kube: KubeTarget, notes: string[]): Promise<AnyPolicy[]> {
   const { listLivePolicies } = await import("../../cluster/policies.ts");
-  const l = await listLivePolicies(cluster.kube.kc);
+  const l = await listLivePolicies(kube.kc);
   for (const m of l.missing) notes.push(`could not list live ${m}; verified without them`);
-  return { src: cluster, live: l.policies as AnyPolicy[], notes };
+  return l.policies as AnyPolicy[];
 }
 
 function print(o: VerifyOptions, r: ReturnType<typeof verify>, io: Io): { lines: string[]; unknown: string[] } {
