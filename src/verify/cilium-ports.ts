@@ -1,15 +1,9 @@
 // The L4 and L7 part of a Cilium rule: its toPorts, and the HTTP rules under them. Pure.
-import type { ContainerPort } from "../model/types.ts";
+import type { ContainerPort, HttpRequest } from "../model/types.ts";
 
 export interface CiliumToPorts {
   ports?: { port?: string; endPort?: number; protocol?: string }[];
   rules?: { http?: { method?: string; path?: string }[] };
-}
-
-/** An HTTP request as the proxy judges it. */
-export interface Request {
-  method: string;
-  path: string;
 }
 
 const compiled = new Map<string, RegExp | null>();
@@ -37,7 +31,7 @@ export function toPortsAdmit(
   port: number,
   protocol: string,
   targetPorts: ContainerPort[] | undefined,
-  request?: Request,
+  request?: HttpRequest,
 ): boolean {
   if (!toPorts?.length) return true;
   return toPorts.some((tp) => {

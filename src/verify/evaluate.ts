@@ -5,8 +5,8 @@
 
 import ipaddr from "ipaddr.js";
 import { type SelectorLike, selectorMatches } from "../model/selector.ts";
-import type { ContainerPort, Labels } from "../model/types.ts";
-import { type CiliumToPorts, type Request, toPortsAdmit } from "./cilium-ports.ts";
+import type { ContainerPort, HttpRequest, Labels } from "../model/types.ts";
+import { type CiliumToPorts, toPortsAdmit } from "./cilium-ports.ts";
 
 type LabelSelector = SelectorLike;
 interface PolicyPeer {
@@ -237,7 +237,7 @@ export class PolicyEvaluator {
     port: number,
     protocol: string,
     target: Endpoint,
-    request?: Request,
+    request?: HttpRequest,
   ): Verdict {
     if (!self.pod) return { allowed: true };
     const pod = self.pod;
@@ -282,7 +282,7 @@ export class PolicyEvaluator {
   }
 
   /** `request`: an HTTP request on the connection, judged by the HTTP rules under the ports too. */
-  check(src: Endpoint, dst: Endpoint, port: number, protocol: string, request?: Request): Verdict {
+  check(src: Endpoint, dst: Endpoint, port: number, protocol: string, request?: HttpRequest): Verdict {
     const out = this.side("egress", src, dst, port, protocol, dst, request);
     if (!out.allowed) return out;
     return this.side("ingress", dst, src, port, protocol, dst, request);
